@@ -1,0 +1,222 @@
+"""Read `jiyi.toml` against a strict schema: every wrong key or type is located and explained."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jiyi.errors import ConfigError
+
+# The schema: for each table, its keys with (type, default, help). A default of
+# REQUIRED means the key must be given. Lists of tables ([[catalogue]]) use their
+# own entry schema. This dict is the documentation of jiyi.toml as well.
+REQUIRED = object()
+
+COLUMN_KEYS = {
+    # Record field: what it holds (the DA/T 18 name in brackets)
+    "id": "the archival reference code [档号]; a row without one is dropped",
+    "title": "the title [题名]",
+    "creator": "the creator, a person or body [责任者]",
+    "date": "the date [日期], e.g. 1935-01-17, 1935年1月17日, 民国二十四年一月",
+    "fonds": "the fonds [全宗]",
+    "retention": "the retention period [保管期限]",
+    "access": "the open-review status [开放状态]: 开放 / 控制 / 不开放 …",
+    "holder": "the holding institution [保管机构]",
+    "abstract": "an abstract or description [摘要]",
+    "text": "a full transcription, when the catalogue carries one [全文]",
+    "note": "a caveat readers must see, e.g. an unverified date",
+}
+
+CATALOGUE_SCHEMA: dict[str, tuple[type, Any, str]] = {
+    "file": (str, REQUIRED, "the CSV file, relative to the workspace"),
+    "record_set": (str, REQUIRED, "a short id for the record set these rows belong to"),
+    "label_zh": (str, "", "the record set's name in Chinese"),
+    "label_en": (str, "", "the record set's name in English"),
+    "encoding": (str, "utf-8", "the file's encoding; a UTF-8 byte-order mark is always accepted"),
+    "default_access": (str, "", "open status for rows whose status cell is empty"),
+    "columns": (dict, REQUIRED, "which CSV column holds each record field"),
+}
+
+TEXTS_SCHEMA: dict[str, tuple[type, Any, str]] = {
+    "dir": (str, REQUIRED, "a folder of .txt / .md files, relative to the workspace"),
+    "record_set": (str, REQUIRED, "a short id for the record set these documents belong to"),
+    "label_zh": (str, "", "the record set's name in Chinese"),
+    "label_en": (str, "", "the record set's name in English"),
+    "access": (str, "开放", "open status of every document in the folder"),
+    "id_prefix": (str, "TXT", "prefix of the ids minted from file names"),
+    "source_note": (str, "", "where the documents come from, shown with each one"),
+}
+
+SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
+    "project": {
+        "name": (str, REQUIRED, "the workspace's name, shown in the app"),
+        "base_uri": (str, "https://example.org/jiyi/", "base of every URI the graph and IIIF mint"),
+    },
+    "images": {
+        "dir": (str, "sources/images", "page images, one folder per record id"),
+        "render_facsimiles": (bool, True, "render facsimile pages from the text when a record has no images"),
+        "font": (str, "", "a CJK font file for facsimiles; empty means look in the usual system places"),
+    },
+    "extract": {
+        "dictionaries": (list, [], "jieba user dictionaries (word freq tag), relative to the workspace"),
+    },
+}
+
+ARRAY_TABLES = {"catalogue": CATALOGUE_SCHEMA, "texts": TEXTS_SCHEMA}
+
+
+@dataclass
+class CatalogueSource:
+    file: str
+    record_set: str
+    columns: dict[str, str]
+    label_zh: str = ""
+    label_en: str = ""
+    encoding: str = "utf-8"
+    default_access: str = ""
+
+
+@dataclass
+class TextSource:
+    dir: str
+    record_set: str
+    label_zh: str = ""
+    label_en: str = ""
+    access: str = "开放"
+    id_prefix: str = "TXT"
+    source_note: str = ""
+
+
+@dataclass
+class Config:
+    name: str
+    base_uri: str
+    catalogues: list[CatalogueSource] = field(default_factory=list)
+    texts: list[TextSource] = field(default_factory=list)
+    images_dir: str = "sources/images"
+    render_facsimiles: bool = True
+    font: str = ""
+    dictionaries: list[str] = field(default_factory=list)
+
+    def record_set_labels(self) -> dict[str, tuple[str, str]]:
+        """record_set id → (Chinese label, English label)."""
+        sources = [*self.catalogues, *self.texts]
+        return {s.record_set: (s.label_zh or s.record_set, s.label_en or s.record_set) for s in sources}
+
+
+def load_config(path: Path) -> Config:
+    """Parse and check jiyi.toml; raise ConfigError naming file, line, key and fix."""
+    if not path.is_file():
+        raise ConfigError(
+            "E001",
+            f"{path}: no jiyi.toml here",
+            f"run `jiyi init {path.parent}` to make a workspace, or pass --workspace DIR",
+        )
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("E002", f"{path}: not valid TOML: {exc}", "fix the syntax at the line given") from None
+
+    for key in data:
+        if key not in SCHEMA and key not in ARRAY_TABLES:
+            _unknown_key(path, text, [], key, [*SCHEMA, *ARRAY_TABLES])
+    for table, table_schema in SCHEMA.items():
+        if table in data:
+            _check_table(data[table], table_schema, [table], path, text)
+    for table, entry_schema in ARRAY_TABLES.items():
+        entries = data.get(table, [])
+        if not isinstance(entries, list):
+            _fail(path, text, [table], f"`{table}` must be written as [[{table}]] tables", f"write [[{table}]] above each entry")
+        for index, entry in enumerate(entries):
+            _check_table(entry, entry_schema, [table, index], path, text)
+            if "columns" in entry:
+                columns = entry["columns"]
+                _check_table(columns, {k: (str, None, v) for k, v in COLUMN_KEYS.items()}, [table, index, "columns"], path, text)
+                if "id" not in columns or "title" not in columns:
+                    _fail(path, text, [table, index, "columns"], "columns must map at least `id` and `title`",
+                          'add e.g. id = "档号" and title = "题名" under [catalogue.columns]')
+
+    project = data.get("project", {})
+    if "name" not in project:
+        _fail(path, text, ["project"], "[project] needs a `name`", 'add name = "My archive" under [project]')
+    images = data.get("images", {})
+    return Config(
+        name=project["name"],
+        base_uri=project.get("base_uri", SCHEMA["project"]["base_uri"][1]).rstrip("/") + "/",
+        catalogues=[CatalogueSource(**entry) for entry in data.get("catalogue", [])],
+        texts=[TextSource(**entry) for entry in data.get("texts", [])],
+        images_dir=images.get("dir", "sources/images"),
+        render_facsimiles=images.get("render_facsimiles", True),
+        font=images.get("font", ""),
+        dictionaries=data.get("extract", {}).get("dictionaries", []),
+    )
+
+
+def _unknown_key(path: Path, text: str, where: list, key: str, allowed: list[str]) -> None:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    _fail(path, text, [*where, key], f"unknown key `{key}` in {_dotted(where) or 'the top level'}",
+          f"{hint}allowed here: {', '.join(allowed)}")
+
+
+def _check_table(table: Any, schema: dict, where: list, path: Path, text: str) -> None:
+    name = _dotted(where) or "the top level"
+    if not isinstance(table, dict):
+        _fail(path, text, where, f"`{name}` must be a table", f"write [{name}] and keys below it")
+    for key, value in table.items():
+        if key not in schema:
+            _unknown_key(path, text, where, key, list(schema))
+        expected = schema[key][0]
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            _fail(path, text, [*where, key], f"`{key}` must be {_type_name(expected)}, not {_type_name(type(value))}",
+                  f"{key}: {schema[key][2]}")
+        if expected is list and not all(isinstance(v, str) for v in value):
+            _fail(path, text, [*where, key], f"`{key}` must be a list of strings", f"{key}: {schema[key][2]}")
+    for key, (_, default, help_text) in schema.items():
+        if default is REQUIRED and key not in table:
+            _fail(path, text, where, f"{name} is missing `{key}`", f"add {key} = … ({help_text})")
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string in quotes", bool: "true or false", list: "a list [ … ]", dict: "a table",
+            int: "a whole number", float: "a number"}.get(kind, kind.__name__)
+
+
+def _dotted(where: list) -> str:
+    return ".".join(f"{w}" if isinstance(w, str) else f"[{w + 1}]" for w in where).replace(".[", "[")
+
+
+def _fail(path: Path, text: str, where: list, message: str, fix: str) -> None:
+    line = find_line(text, where)
+    located = f"{path}:{line}" if line else str(path)
+    raise ConfigError("E003", f"{located}: {message}", fix)
+
+
+def find_line(text: str, where: list) -> int | None:
+    """The 1-based line where the key path `where` is written, or its table's header."""
+    keys = [w for w in where if isinstance(w, str)]
+    index = next((w for w in where if isinstance(w, int)), 0)
+    seen: dict[str, int] = {}
+    table: list[str] = []
+    header_line: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.split("#", 1)[0].strip()
+        header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
+        if header:
+            table = header.group(1).split(".")
+            if stripped.startswith("[["):
+                seen[table[0]] = seen.get(table[0], -1) + 1
+            in_entry = seen.get(table[0], 0) == index if table[0] in ARRAY_TABLES else True
+            if in_entry and table == keys:
+                header_line = number
+            continue
+        key = re.match(r"([A-Za-z0-9_\-]+)\s*=", stripped)
+        in_entry = seen.get(table[0], 0) == index if table and table[0] in ARRAY_TABLES else True
+        if key and in_entry and table + [key.group(1)] == keys:
+            return number
+    return header_line

@@ -1,0 +1,294 @@
+"""The one data model every Jiyi stage imports; it imports no stage.
+
+Stages talk to each other only through these classes and through the files of a
+workspace (see `jiyi.workspace`). Every class turns into plain JSON-ready dicts and
+back, so a stage's output on disk can be read by the next stage or by the app.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TypeVar
+
+
+class AccessStatus(str, enum.Enum):
+    """Open-review status (开放审核) of a record: only OPEN records may be public."""
+
+    OPEN = "open"
+    RESTRICTED = "restricted"
+    UNREVIEWED = "unreviewed"
+
+    @property
+    def is_public(self) -> bool:
+        return self is AccessStatus.OPEN
+
+    @classmethod
+    def parse(cls, text: str) -> "AccessStatus":
+        """Read a status as archives write it (开放, 控制, 不开放, open, …).
+
+        Raises ValueError naming the accepted spellings when the text is none of them.
+        An empty cell means nobody has reviewed the record yet, which is not public.
+        """
+        key = (text or "").strip().lower()
+        if key in ACCESS_SPELLINGS:
+            return ACCESS_SPELLINGS[key]
+        accepted = "、".join(sorted(k for k in ACCESS_SPELLINGS if k))
+        raise ValueError(f"unknown open status {text!r}; use one of: {accepted}")
+
+
+# How catalogues spell the open-review status. Anything restricted or not yet
+# reviewed stays out of build/public/.
+ACCESS_SPELLINGS: dict[str, AccessStatus] = {
+    "开放": AccessStatus.OPEN,
+    "open": AccessStatus.OPEN,
+    "控制": AccessStatus.RESTRICTED,
+    "控制使用": AccessStatus.RESTRICTED,
+    "不开放": AccessStatus.RESTRICTED,
+    "延期开放": AccessStatus.RESTRICTED,
+    "restricted": AccessStatus.RESTRICTED,
+    "": AccessStatus.UNREVIEWED,
+    "待审": AccessStatus.UNREVIEWED,
+    "未审": AccessStatus.UNREVIEWED,
+    "unreviewed": AccessStatus.UNREVIEWED,
+}
+
+
+class EntityType(str, enum.Enum):
+    PER = "PER"  # a person
+    LOC = "LOC"  # a place
+    ORG = "ORG"  # an organisation
+    TIME = "TIME"  # a date or period named in the text
+    EVENT = "EVENT"  # an event (later issues recognise these)
+
+
+@dataclass
+class SourceRef:
+    """Where a piece of input came from, so every error and fact can point back."""
+
+    file: str
+    line: int | None = None  # 1-based row or line number, when there is one
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass
+class Record:
+    """One archival item: a document, telegram, photograph, regulation …
+
+    Field names follow DA/T 18 where it has one: id is the 档号, title the 题名,
+    creator the 责任者, date the 日期, fonds the 全宗, retention the 保管期限,
+    access the 开放状态.
+    """
+
+    id: str
+    title: str
+    record_set: str  # the record set (series) this item was ingested into
+    access: AccessStatus = AccessStatus.UNREVIEWED
+    date: str = ""  # ISO 8601 / EDTF (1921-07, 1935-01-15, 1997/2003), "" when unknown
+    date_text: str = ""  # the date as the source wrote it
+    creator: str = ""
+    fonds: str = ""
+    retention: str = ""
+    holder: str = ""  # the holding institution
+    abstract: str = ""
+    text: str = ""  # full text or transcription
+    language: str = "zh"
+    note: str = ""  # caveats a reader must see, e.g. "inscription year unverified"
+    source: SourceRef | None = None
+    images: list[str] = field(default_factory=list)  # page images, workspace-relative
+    extra: dict[str, str] = field(default_factory=dict)  # unmapped catalogue columns
+
+    @property
+    def is_public(self) -> bool:
+        return self.access.is_public
+
+
+@dataclass
+class Mention:
+    """A span of a record's text that names an entity."""
+
+    record_id: str
+    start: int  # character offsets into the record's text; end is exclusive
+    end: int
+    text: str
+    type: EntityType
+    method: str  # which component found it, e.g. "jieba-posseg", "dictionary", "date-regex"
+    confidence: float
+    field: str = "text"  # which record field the offsets refer to
+
+
+@dataclass
+class Entity:
+    """A person, place, organisation or date the graph speaks about."""
+
+    id: str  # stable key minted from type + normalised label (see entity_key)
+    type: EntityType
+    label: str
+    aliases: list[str] = field(default_factory=list)
+    record_ids: list[str] = field(default_factory=list)  # records that mention it
+
+
+@dataclass
+class Assertion:
+    """One fact with its provenance: subject predicate object, from which record, how."""
+
+    subject: str
+    predicate: str
+    object: str
+    record_id: str
+    method: str
+    confidence: float
+
+
+@dataclass
+class Problem:
+    """Something wrong with the input, located and with a fix; the run goes on."""
+
+    code: str  # e.g. "E104"
+    where: SourceRef
+    message: str
+    fix: str
+    dropped: bool = True  # True when the row or file was left out of the build
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.where}: {self.message} — {self.fix}"
+
+
+@dataclass
+class ExhibitItem:
+    record_id: str
+    caption_zh: str = ""
+    caption_en: str = ""
+
+
+@dataclass
+class ExhibitSection:
+    heading_zh: str
+    heading_en: str = ""
+    body_zh: str = ""  # Markdown
+    body_en: str = ""
+    items: list[ExhibitItem] = field(default_factory=list)
+
+
+@dataclass
+class Exhibit:
+    """An educator's exhibition: sections of bilingual Markdown around archive items."""
+
+    id: str
+    title_zh: str
+    title_en: str = ""
+    summary_zh: str = ""
+    summary_en: str = ""
+    sections: list[ExhibitSection] = field(default_factory=list)
+
+
+@dataclass
+class StageResult:
+    """What one stage did: counts for the build summary and the problems it met."""
+
+    stage: str
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def entity_key(entity_type: EntityType, label: str) -> str:
+    """A stable id for an entity, minted from content so re-runs give the same URI."""
+    digest = hashlib.sha1(f"{entity_type.value}|{label.strip()}".encode("utf-8")).hexdigest()
+    return f"{entity_type.value.lower()}-{digest[:12]}"
+
+
+# ---------------------------------------------------------------- JSON round trips
+
+T = TypeVar("T")
+
+_ENUMS = {"access": AccessStatus, "type": EntityType}
+_NESTED = {
+    "source": SourceRef,
+    "items": ExhibitItem,
+    "sections": ExhibitSection,
+}
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """A JSON-ready dict of any model object (enums become their values)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return clean(asdict(obj))
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Rebuild a model object from `to_dict` output; unknown keys are an error."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _ENUMS and value is not None and cls is not SourceRef:
+            value = _ENUMS[key](value)
+        elif key in _NESTED and value is not None:
+            nested = _NESTED[key]
+            value = [from_dict(nested, v) for v in value] if isinstance(value, list) else from_dict(nested, value)
+        values[key] = value
+    return cls(**values)
+
+
+def write_jsonl(path: Path, objects: Iterable[Any]) -> int:
+    """Write one JSON object per line, atomically (temporary file, then rename)."""
+    count = 0
+    with atomic_writer(path) as out:
+        for obj in objects:
+            out.write(json.dumps(to_dict(obj), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def read_jsonl(path: Path, cls: type[T]) -> Iterator[T]:
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield from_dict(cls, json.loads(line))
+
+
+class atomic_writer:
+    """Open a text file for writing that appears under its name only when complete."""
+
+    def __init__(self, path: Path, mode: str = "w"):
+        self.path = Path(path)
+        self.mode = mode
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
+        encoding = None if "b" in self.mode else "utf-8"
+        self.file = os.fdopen(fd, self.mode, encoding=encoding)
+        return self.file
+
+    def __exit__(self, exc_type, exc, tb):
+        self.file.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+        return False
+
+
+def write_json(path: Path, data: Any) -> None:
+    with atomic_writer(path) as out:
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")

@@ -1,0 +1,50 @@
+"""Fixtures shared by the whole suite: the bundled demo, copied and built once per run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jiyi.build import BuildSummary, build, open_workspace
+from jiyi.model import AccessStatus, Record, read_jsonl
+from jiyi.progress import QUIET
+from jiyi.workspace import Workspace
+
+from helpers import DEMO_SOURCE
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory) -> tuple[Workspace, BuildSummary]:
+    """The demo workspace built end to end, exactly as `jiyi demo` builds it."""
+    root = tmp_path_factory.mktemp("demo") / "jiyi-demo"
+    shutil.copytree(DEMO_SOURCE, root)
+    ws, config = open_workspace(root)
+    return ws, build(ws, config, QUIET)
+
+
+@pytest.fixture(scope="session")
+def restricted_records(built_demo) -> list[Record]:
+    ws, _ = built_demo
+    records = [r for r in read_jsonl(ws.records_file, Record) if r.access is not AccessStatus.OPEN]
+    assert records, "the demo must hold restricted records for the leak tests to mean anything"
+    return records
+
+
+@pytest.fixture
+def make_workspace(tmp_path):
+    """A factory of small workspaces with one catalogue, for tests that need their own input."""
+    return lambda csv_text, **options: _make_workspace(tmp_path / "ws", csv_text, **options)
+
+
+def _make_workspace(root: Path, csv_text: str, *, bom: bool = False, extra_toml: str = "") -> Workspace:
+    (root / "sources").mkdir(parents=True, exist_ok=True)
+    (root / "sources" / "catalogue.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + csv_text.encode("utf-8"))
+    (root / "jiyi.toml").write_text(
+        '[project]\nname = "test"\n\n[[catalogue]]\nfile = "sources/catalogue.csv"\nrecord_set = "t"\n\n'
+        '[catalogue.columns]\nid = "档号"\ntitle = "题名"\ndate = "日期"\naccess = "开放状态"\nabstract = "摘要"\n'
+        + extra_toml,
+        encoding="utf-8",
+    )
+    return Workspace(root)
