@@ -1,0 +1,93 @@
+"""Read a catalogue CSV (UTF-8, with or without BOM, or a legacy encoding) into Records."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from jiyi.config import CatalogueSource
+from jiyi.dates import DateError, parse_date
+from jiyi.model import AccessStatus, Problem, Record, SourceRef
+
+
+def read_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> tuple[list[Record], list[Problem]]:
+    """Every good row as a Record; every bad row as a Problem naming file, row and fix.
+
+    `shown_as` is the path as the user should see it in messages (workspace-relative).
+    A bad row is dropped and the rest of the file is still read.
+    """
+    encoding = "utf-8-sig" if source.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else source.encoding
+    try:
+        text = path.read_bytes().decode(encoding)
+    except FileNotFoundError:
+        return [], [Problem("E101", SourceRef(shown_as), "catalogue file not found",
+                            "check `file` under [[catalogue]] in jiyi.toml")]
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        return [], [Problem("E102", SourceRef(shown_as, line), f"not valid {source.encoding} (byte {exc.start})",
+                            'set encoding = "gb18030" (or the file\'s real encoding) under [[catalogue]] in jiyi.toml')]
+    except LookupError:
+        return [], [Problem("E102", SourceRef(shown_as), f"unknown encoding {source.encoding!r}",
+                            'use an encoding Python knows, e.g. "utf-8", "gb18030", "big5"')]
+
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    header = reader.fieldnames or []
+    missing = [column for column in source.columns.values() if column not in header]
+    if missing:
+        return [], [Problem("E103", SourceRef(shown_as, 1), f"columns {missing} are not in the header {header}",
+                            "rename the columns in the file or change [catalogue.columns] in jiyi.toml")]
+
+    field_of_column = {column: field for field, column in source.columns.items()}
+    records: list[Record] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    row_start = 2  # the header is line 1
+    for row in reader:
+        where = SourceRef(shown_as, row_start)
+        row_start = reader.line_num + 1
+        if None in row:  # more cells than header columns
+            problems.append(Problem("E107", where, f"row has {len(header) + len(row[None])} cells, the header {len(header)}",
+                                    "quote cells that contain commas, or remove the extra cells"))
+            continue
+        values = {field_of_column.get(column, column): (cell or "").strip() for column, cell in row.items()}
+        record_id = values.get("id", "")
+        if not record_id:
+            problems.append(Problem("E104", where, f"no {source.columns['id']} (id) in row titled {values.get('title', '')!r}",
+                                    f"give the row a unique {source.columns['id']}"))
+            continue
+        if record_id in seen:
+            problems.append(Problem("E105", where, f"{source.columns['id']} {record_id!r} already used on line {seen[record_id]}",
+                                    "give each row its own id"))
+            continue
+        try:
+            iso_date = parse_date(values.get("date", ""))
+        except DateError as exc:
+            problems.append(Problem("E106", where, f"{record_id}: {exc}", f"correct the {source.columns.get('date', 'date')} cell"))
+            continue
+        access_text = values.get("access", "") or source.default_access
+        try:
+            access = AccessStatus.parse(access_text)
+        except ValueError as exc:
+            access = AccessStatus.UNREVIEWED
+            problems.append(Problem("W108", where, f"{record_id}: {exc}; kept as unreviewed (not public)",
+                                    f"correct the {source.columns.get('access', 'access')} cell", dropped=False))
+        seen[record_id] = where.line or 0
+        note_column = source.columns.get("note")
+        records.append(Record(
+            id=record_id,
+            title=values.get("title", ""),
+            record_set=source.record_set,
+            access=access,
+            date=iso_date,
+            date_text=values.get("date", ""),
+            creator=values.get("creator", ""),
+            fonds=values.get("fonds", ""),
+            retention=values.get("retention", ""),
+            holder=values.get("holder", ""),
+            abstract=values.get("abstract", ""),
+            text=values.get("text", ""),
+            note=f"{note_column}: {values['note']}" if values.get("note") else "",
+            source=where,
+            extra={column: values[column] for column in header if column not in field_of_column and values.get(column)},
+        ))
+    return records, problems

@@ -1,0 +1,56 @@
+"""Read full-text documents (.txt, .md), one Record per file."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from jiyi.config import TextSource
+from jiyi.dates import DateError, parse_date
+from jiyi.model import AccessStatus, Problem, Record, SourceRef
+
+TEXT_SUFFIXES = {".txt", ".md"}
+DATE_IN_NAME = re.compile(r"[(（]([^()（）]+)[)）]\s*$")  # 档案法(2020-06-20) → 2020-06-20
+
+
+def text_record_id(prefix: str, file_name: str) -> str:
+    """A stable id for a document from its file name (names may be Chinese, ids stay ASCII)."""
+    return f"{prefix}-{hashlib.sha1(file_name.encode('utf-8')).hexdigest()[:8]}"
+
+
+def read_texts(folder: Path, source: TextSource, shown_as: str) -> tuple[list[Record], list[Problem]]:
+    if not folder.is_dir():
+        return [], [Problem("E111", SourceRef(shown_as), "text folder not found", "check `dir` under [[texts]] in jiyi.toml")]
+    try:
+        access = AccessStatus.parse(source.access)
+    except ValueError as exc:
+        return [], [Problem("E112", SourceRef(shown_as), str(exc), "correct `access` under [[texts]] in jiyi.toml")]
+    records: list[Record] = []
+    problems: list[Problem] = []
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES):
+        where = SourceRef(f"{shown_as}/{path.name}")
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem("E113", where, f"not UTF-8 (byte {exc.start})", "save the file as UTF-8"))
+            continue
+        heading = re.search(r"^#\s+(.+)$", text, flags=re.MULTILINE)
+        stem_date = DATE_IN_NAME.search(path.stem)
+        try:
+            date = parse_date(stem_date.group(1)) if stem_date else ""
+        except DateError:
+            date = ""  # a bracket in a file name need not be a date
+        records.append(Record(
+            id=text_record_id(source.id_prefix, path.name),
+            title=heading.group(1).strip() if heading else DATE_IN_NAME.sub("", path.stem),
+            record_set=source.record_set,
+            access=access,
+            date=date,
+            date_text=stem_date.group(1) if stem_date and date else "",
+            text=text,
+            note=source.source_note,
+            source=where,
+            extra={"文件名": path.name},
+        ))
+    return records, problems
