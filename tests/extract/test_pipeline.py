@@ -1,0 +1,65 @@
+"""The first recogniser: offsets that point at the right characters, dictionaries that win, dates found."""
+
+import jieba
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jiyi.extract.pipeline import DEFAULT_PIPELINE, extract, make_pipeline, merge_entities, resolve_overlaps
+from jiyi.model import EntityType, Mention, Record
+
+ABSTRACT = "1935年1月15日至17日，中共中央政治局在贵州遵义召开扩大会议，周恩来、毛泽东、张闻天出席。民国二十四年一月。"
+
+
+def pipeline(tmp_path, words=""):
+    dictionary = tmp_path / "dict.txt"
+    dictionary.write_text(words, encoding="utf-8")
+    return make_pipeline(DEFAULT_PIPELINE, dictionaries=[dictionary])
+
+
+def test_offsets_point_at_the_mentioned_text(tmp_path):
+    record = Record(id="R1", title="遵义会议决议", record_set="t", abstract=ABSTRACT)
+    mentions = extract(record, pipeline(tmp_path))
+    assert mentions
+    for m in mentions:
+        assert getattr(record, m.field)[m.start:m.end] == m.text
+        assert m.record_id == "R1" and 0 < m.confidence <= 1 and m.method
+
+
+def test_dates_and_dictionary_words_are_found(tmp_path):
+    record = Record(id="R1", title="", record_set="t", abstract=ABSTRACT)
+    found = {(m.text, m.type, m.method) for m in extract(record, pipeline(tmp_path, "周恩来 1000 nr\n遵义 1000 ns\n"))}
+    assert ("1935年1月15日", EntityType.TIME, "date-pattern") in found
+    assert ("民国二十四年一月", EntityType.TIME, "date-pattern") in found
+    # jieba alone tags 周恩来 as a time word (t); the project dictionary fixes that
+    assert ("周恩来", EntityType.PER, "dictionary") in found
+    assert ("遵义", EntityType.LOC, "dictionary") in found
+
+
+def test_impossible_dates_are_not_mentions(tmp_path):
+    record = Record(id="R1", title="", record_set="t", abstract="民国三十八年十三月的来信")
+    assert not [m for m in extract(record, pipeline(tmp_path)) if m.type is EntityType.TIME and "十三月" in m.text]
+
+
+def test_project_words_stay_out_of_jiebas_global_dictionary(tmp_path):
+    pipeline(tmp_path, "某某某单位 1000 nt\n")
+    assert "某某某单位" not in jieba.dt.FREQ
+
+
+def test_entities_merge_mentions_by_type_and_label():
+    mentions = [Mention("A", 0, 3, "毛泽东", EntityType.PER, "d", 0.9), Mention("B", 5, 8, "毛泽东", EntityType.PER, "d", 0.9),
+                Mention("B", 0, 2, "遵义", EntityType.LOC, "d", 0.9)]
+    entities = {e.label: e for e in merge_entities(mentions)}
+    assert entities["毛泽东"].record_ids == ["A", "B"] and entities["遵义"].record_ids == ["B"]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(1, 10), st.floats(0.1, 1.0)), max_size=30))
+def test_resolved_mentions_never_overlap(spans):
+    mentions = [Mention("R", s, s + n, "x" * n, EntityType.PER, "m", c) for s, n, c in spans]
+    kept = resolve_overlaps(mentions)
+    for a, b in zip(kept, kept[1:]):
+        assert a.end <= b.start
+    # every dropped mention overlaps a kept one that is at least as long
+    for m in mentions:
+        if m not in kept:
+            assert any(k.start < m.end and m.start < k.end and k.end - k.start >= m.end - m.start for k in kept)
