@@ -1,0 +1,45 @@
+"""Graph stage: records + mentions → RiC-O triples in Oxigraph on disk, and Turtle of the public subset."""
+
+from __future__ import annotations
+
+from pyoxigraph import Quad, RdfFormat
+
+from jiyi.config import Config
+from jiyi.model import Entity, Mention, Record, StageResult, atomic_writer, read_jsonl
+from jiyi.progress import Reporter
+from jiyi.workspace import Workspace
+
+from .store import open_store
+from .triples import GraphParts, TripleMaker
+from .vocab import PREFIXES, Minter
+
+PUBLIC_TURTLE = "public.ttl"
+
+
+def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter) -> StageResult:
+    mentions = list(read_jsonl(ws.mentions_file, Mention))
+    entities = list(read_jsonl(ws.entities_file, Entity))
+    minter = Minter(config.base_uri)
+    public_graph, internal_graph = minter.graph("public"), minter.graph("restricted")
+    parts: GraphParts = TripleMaker(minter, entities, config.record_set_labels()).build(
+        list(reporter.track(records, "graph")), mentions)
+
+    # Restricted records and the nodes only they point at go to a graph of their own,
+    # so the public Turtle is one named graph, dumped as it is.
+    public_ids = {r.id for r in records if r.is_public}
+    quads = [Quad(*t, public_graph if rid in public_ids else internal_graph)
+             for rid, triples in parts.record_triples.items() for t in triples]
+    quads += [Quad(*t, public_graph if node.public else internal_graph)
+              for node in parts.shared.values() for t in node.triples]
+
+    store = open_store(ws, read_only=False)
+    try:
+        store.clear()
+        store.bulk_extend(quads)
+        store.flush()
+        with atomic_writer(ws.public_graph_dir / PUBLIC_TURTLE, "wb") as out:
+            store.dump(out, format=RdfFormat.TURTLE, from_graph=public_graph, prefixes={**PREFIXES, "jiyi": minter.jiyi})
+        public_count = sum(1 for _ in store.quads_for_pattern(None, None, None, public_graph))
+    finally:
+        del store  # releases the RocksDB lock so the app can open the store
+    return StageResult("graph", {"triples": len(quads), "public triples": public_count})

@@ -1,0 +1,167 @@
+"""Records, mentions and entities as RiC-O triples, each fact traced back with PROV-O and Web Annotation.
+
+The triples of a record (and of each of its mentions) belong to that record. A node
+shared by several records — a person, a place, a record set — is described once,
+and publicly only when at least one public record points at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from jiyi.model import Entity, EntityType, Mention, Record, entity_key
+
+from .vocab import A, LABEL, XSD, Minter, oa, prov, rico
+
+ENTITY_CLASSES = {
+    EntityType.PER: ("person", "Person"),
+    EntityType.ORG: ("organisation", "CorporateBody"),
+    EntityType.LOC: ("place", "Place"),
+    EntityType.TIME: ("date", "Date"),
+    EntityType.EVENT: ("event", "Event"),
+}
+DECIMAL = NamedNode(XSD + "decimal")
+INTEGER = NamedNode(XSD + "integer")
+
+
+def zh(text: str) -> Literal:
+    return Literal(text, language="zh")
+
+
+@dataclass
+class SharedNode:
+    """A node several records may point at; public when any public record does."""
+
+    triples: list[Triple]
+    public: bool = False
+
+
+@dataclass
+class GraphParts:
+    record_triples: dict[str, list[Triple]] = field(default_factory=dict)  # record id → its own triples
+    shared: dict[str, SharedNode] = field(default_factory=dict)  # node URI → description
+
+
+class TripleMaker:
+    def __init__(self, minter: Minter, entities: list[Entity], record_set_labels: dict[str, tuple[str, str]]):
+        self.mint = minter
+        self.entity_by_label = {e.label: e for e in entities}
+        self.record_set_labels = record_set_labels
+        self.extraction = minter.node("activity", "extract")
+
+    def entity_node(self, entity: Entity) -> NamedNode:
+        kind, _ = ENTITY_CLASSES[entity.type]
+        return self.mint.node(kind, entity.id)
+
+    def build(self, records: list[Record], mentions: list[Mention]) -> GraphParts:
+        parts = GraphParts()
+        by_record: dict[str, list[Mention]] = {}
+        for mention in mentions:
+            by_record.setdefault(mention.record_id, []).append(mention)
+        for record in records:
+            parts.record_triples[record.id] = self.record(record, by_record.get(record.id, []), parts)
+        if records:
+            parts.shared[self.extraction.value] = SharedNode([
+                Triple(self.extraction, A, prov("Activity")),
+                Triple(self.extraction, LABEL, Literal("Jiyi extraction (jieba + dictionaries, date patterns)", language="en")),
+            ], public=True)
+        return parts
+
+    def share(self, parts: GraphParts, node: NamedNode, triples: list[Triple], public: bool) -> None:
+        shared = parts.shared.setdefault(node.value, SharedNode(triples))
+        shared.public = shared.public or public
+
+    def record(self, record: Record, mentions: list[Mention], parts: GraphParts) -> list[Triple]:
+        node = self.mint.node("record", record.id)
+        triples = [
+            Triple(node, A, rico("Record")),
+            Triple(node, rico("identifier"), Literal(record.id)),
+            Triple(node, rico("title"), zh(record.title)),
+            Triple(node, LABEL, zh(record.title)),
+            Triple(node, rico("conditionsOfAccess"), Literal(record.access.value)),
+        ]
+        if record.abstract:
+            triples.append(Triple(node, rico("scopeAndContent"), zh(record.abstract)))
+        if record.note:
+            triples.append(Triple(node, rico("note"), zh(record.note)))
+
+        set_node = self.mint.node("recordset", record.record_set)
+        label_zh, label_en = self.record_set_labels.get(record.record_set, (record.record_set, record.record_set))
+        self.share(parts, set_node, [
+            Triple(set_node, A, rico("RecordSet")),
+            Triple(set_node, rico("title"), zh(label_zh)),
+            Triple(set_node, rico("title"), Literal(label_en, language="en")),
+        ], record.is_public)
+        triples.append(Triple(node, rico("isOrWasIncludedIn"), set_node))
+
+        if record.fonds:
+            fonds = self.mint.node("fonds", record.fonds)
+            self.share(parts, fonds, [Triple(fonds, A, rico("RecordSet")), Triple(fonds, rico("title"), zh(record.fonds))], record.is_public)
+            triples.append(Triple(node, rico("isOrWasIncludedIn"), fonds))
+        if record.date:
+            date = self.mint.node("date", record.date)
+            self.share(parts, date, [
+                Triple(date, A, rico("Date")),
+                Triple(date, rico("normalizedDateValue"), Literal(record.date)),
+            ], record.is_public)
+            triples.append(Triple(node, rico("hasCreationDate"), date))
+        for role, name in (("hasCreator", record.creator), ("hasOrHadHolder", record.holder)):
+            for agent_name in [n for n in name.replace("；", ";").replace("、", ";").split(";") if n.strip()]:
+                agent = self.agent(agent_name.strip(), parts, record.is_public)
+                triples.append(Triple(node, rico(role), agent))
+        for mention in mentions:
+            triples.extend(self.mention(node, record, mention, parts))
+        return triples
+
+    def agent(self, name: str, parts: GraphParts, public: bool) -> NamedNode:
+        """A creator or holder; the same node as an extracted person or body of that name."""
+        entity = self.entity_by_label.get(name)
+        if entity and entity.type in (EntityType.PER, EntityType.ORG):
+            node = self.entity_node(entity)
+            self.share(parts, node, self.entity_triples(entity, node), public)
+            return node
+        node = self.mint.node("agent", entity_key(EntityType.ORG, name))
+        self.share(parts, node, [Triple(node, A, rico("Agent")), Triple(node, rico("name"), zh(name)), Triple(node, LABEL, zh(name))], public)
+        return node
+
+    def entity_triples(self, entity: Entity, node: NamedNode) -> list[Triple]:
+        _, cls = ENTITY_CLASSES[entity.type]
+        triples = [Triple(node, A, rico(cls)), Triple(node, LABEL, zh(entity.label))]
+        if entity.type is EntityType.TIME:
+            triples.append(Triple(node, rico("expressedDate"), zh(entity.label)))
+        else:
+            triples.append(Triple(node, rico("name"), zh(entity.label)))
+        return triples
+
+    def mention(self, record_node: NamedNode, record: Record, mention: Mention, parts: GraphParts) -> list[Triple]:
+        """record → subject → entity, and an annotation saying where in the text and how it was found."""
+        entity = Entity(id=entity_key(mention.type, mention.text), type=mention.type, label=mention.text)
+        entity_node = self.entity_node(entity)
+        self.share(parts, entity_node, self.entity_triples(entity, entity_node), record.is_public)
+        annotation = self.mint.mention(record.id, mention.field, mention.start, mention.end)
+        target = NamedNode(annotation.value + "#target")
+        position = NamedNode(annotation.value + "#position")
+        quote = NamedNode(annotation.value + "#quote")
+        link = rico("hasOrHadSubject") if mention.type is not EntityType.TIME else rico("isAssociatedWithDate")
+        return [
+            Triple(record_node, link, entity_node),
+            Triple(annotation, A, oa("Annotation")),
+            Triple(annotation, oa("motivatedBy"), oa("identifying")),
+            Triple(annotation, oa("hasBody"), entity_node),
+            Triple(annotation, oa("hasTarget"), target),
+            Triple(annotation, prov("wasDerivedFrom"), record_node),
+            Triple(annotation, prov("wasGeneratedBy"), self.extraction),
+            Triple(annotation, self.mint.term("method"), Literal(mention.method)),
+            Triple(annotation, self.mint.term("confidence"), Literal(f"{mention.confidence:.2f}", datatype=DECIMAL)),
+            Triple(annotation, self.mint.term("field"), Literal(mention.field)),
+            Triple(target, oa("hasSource"), record_node),
+            Triple(target, oa("hasSelector"), position),
+            Triple(target, oa("hasSelector"), quote),
+            Triple(position, A, oa("TextPositionSelector")),
+            Triple(position, oa("start"), Literal(str(mention.start), datatype=INTEGER)),
+            Triple(position, oa("end"), Literal(str(mention.end), datatype=INTEGER)),
+            Triple(quote, A, oa("TextQuoteSelector")),
+            Triple(quote, oa("exact"), zh(mention.text)),
+        ]

@@ -1,0 +1,103 @@
+"""RiC-O triples in Oxigraph on disk; the public Turtle holds nothing of restricted records."""
+
+import csv
+
+import pytest
+import rdflib
+
+from jiyi.build import build, open_workspace
+from jiyi.graph.store import open_store, rdflib_dataset
+from jiyi.graph.vocab import RICO
+from jiyi.progress import QUIET
+
+from helpers import SHARED
+
+CSV = (
+    "档号,题名,日期,开放状态,摘要\n"
+    "A-1,遵义会议决议,1935年1月17日,开放,中共中央政治局在遵义召开扩大会议，毛泽东出席。\n"
+    "A-2,延安来电,1937-08,开放,毛泽东自延安致电。\n"
+    "S-1,某专案审查材料,1950,控制,涉及柳条湾村人员名单。\n"
+)
+STAGES = ["ingest", "extract", "graph"]
+
+
+@pytest.fixture
+def graph_workspace(make_workspace):
+    ws = make_workspace(CSV)
+    (ws.root / "curation").mkdir()
+    (ws.root / "curation" / "dictionary.txt").write_text("柳条湾村 1000 ns\n遵义 1000 ns\n", encoding="utf-8")
+    ws.config_file.write_text(ws.config_file.read_text(encoding="utf-8") + '\n[extract]\ndictionaries = ["curation/dictionary.txt"]\n',
+                              encoding="utf-8")
+    ws, config = open_workspace(ws.root)
+    build(ws, config, QUIET, stages=STAGES)
+    return ws
+
+
+def public_graph(ws) -> rdflib.Graph:
+    return rdflib.Graph().parse(ws.public_graph_dir / "public.ttl", format="turtle")
+
+
+def test_public_turtle_parses_and_describes_open_records(graph_workspace):
+    graph = public_graph(graph_workspace)
+    rows = graph.query("""
+        PREFIX rico: <https://www.ica.org/standards/RiC/ontology#>
+        SELECT ?id ?title ?date WHERE { ?r a rico:Record ; rico:identifier ?id ; rico:title ?title ;
+                                           rico:hasCreationDate/rico:normalizedDateValue ?date } ORDER BY ?id""")
+    assert [(str(i), str(t), str(d)) for i, t, d in rows] == [("A-1", "遵义会议决议", "1935-01-17"), ("A-2", "延安来电", "1937-08")]
+    people = {str(label) for (label,) in graph.query(
+        "PREFIX rico: <https://www.ica.org/standards/RiC/ontology#> SELECT ?l WHERE { ?r rico:hasOrHadSubject ?p . ?p a rico:Person ; rico:name ?l }")}
+    assert "毛泽东" in people
+
+
+def test_every_fact_from_text_has_its_provenance(graph_workspace):
+    graph = public_graph(graph_workspace)
+    (count,) = next(iter(graph.query("""
+        PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT (COUNT(?a) AS ?n) WHERE { ?a a oa:Annotation ; oa:hasBody ?e ; prov:wasDerivedFrom ?r ; prov:wasGeneratedBy ?act ;
+            oa:hasTarget/oa:hasSelector [ a oa:TextPositionSelector ; oa:start ?s ; oa:end ?end ] }""")))
+    annotations = set(graph.subjects(rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/oa#Annotation")))
+    assert int(count) == len(annotations) > 0
+
+
+def test_restricted_records_and_what_only_they_mention_stay_out_of_public(graph_workspace):
+    text = (graph_workspace.public_graph_dir / "public.ttl").read_text(encoding="utf-8")
+    for secret in ("S-1", "某专案审查材料", "柳条湾村"):
+        assert secret not in text
+    # ... but they are in the store, in the restricted graph
+    store = open_store(graph_workspace)
+    found = list(store.query('SELECT ?g WHERE { GRAPH ?g { ?r <https://www.ica.org/standards/RiC/ontology#identifier> "S-1" } }'))
+    assert [row["g"].value for row in found] == ["https://example.org/jiyi/graph/restricted"]
+    place = list(store.query('SELECT ?g WHERE { GRAPH ?g { ?p <http://www.w3.org/2000/01/rdf-schema#label> "柳条湾村"@zh } }'))
+    assert [row["g"].value for row in place] == ["https://example.org/jiyi/graph/restricted"]
+
+
+def test_rebuilds_mint_the_same_uris(graph_workspace):
+    first = public_graph(graph_workspace)
+    ws, config = open_workspace(graph_workspace.root)
+    build(ws, config, QUIET, stages=STAGES)
+    second = public_graph(graph_workspace)
+    assert set(first) == set(second) and len(first) > 20
+
+
+def test_researchers_can_use_rdflib_over_the_store(graph_workspace):
+    dataset = rdflib_dataset(graph_workspace)
+    try:
+        titles = {str(t) for (t,) in dataset.query(
+            "SELECT ?t WHERE { GRAPH ?g { ?r <https://www.ica.org/standards/RiC/ontology#title> ?t } }")}
+    finally:
+        dataset.close()
+    assert {"遵义会议决议", "延安来电", "某专案审查材料"} <= titles
+
+
+def test_only_terms_that_ric_o_defines_are_used(graph_workspace):
+    rico_dir = SHARED / "data" / "rico"
+    if not rico_dir.is_dir():
+        pytest.skip(f"RiC-O lists not found at {rico_dir} (they sit in ../shared beside the checkout)")
+    defined = set()
+    for name in ("classes", "object-properties", "datatype-properties"):
+        with open(rico_dir / f"RiC-O_1-1_list-of-{name}.csv", encoding="utf-8") as table:
+            defined |= {row[0].removeprefix("rico:") for row in csv.reader(table)}
+    graph = public_graph(graph_workspace)
+    used = {str(p).removeprefix(RICO) for p in graph.predicates() if str(p).startswith(RICO)}
+    used |= {str(c).removeprefix(RICO) for c in graph.objects(None, rdflib.RDF.type) if str(c).startswith(RICO)}
+    assert used and used <= defined, used - defined
