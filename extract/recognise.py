@@ -21,6 +21,7 @@ TAG_TYPES = {
     "nt": EntityType.ORG,
 }
 BUNDLED_DICTIONARY = Path(__file__).parent / "dictionaries" / "archives.txt"
+SURNAMES_FILE = Path(__file__).parent / "dictionaries" / "surnames.txt"
 FIELDS = ("title", "abstract", "text")  # the record fields read, in this order
 
 jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at INFO
@@ -45,6 +46,13 @@ class JiebaRecogniser:
                     self.dictionary_words[parts[0]] = parts[2]
             self.tokenizer.load_userdict(str(path))
         self.tagger = jieba.posseg.POSTokenizer(self.tokenizer)
+        single, compound = SURNAMES_FILE.read_text(encoding="utf-8").split("\n", 1)
+        self.surnames = tuple(compound.split()) + tuple(single.strip())
+
+    def plausible_name(self, word: str) -> bool:
+        """jieba tags many verbs and set phrases nr (弘扬, 宣传教育); a guessed name must
+        look like one: two to four characters that start with a common surname."""
+        return 2 <= len(word) <= 4 and word.startswith(self.surnames)
 
     def __call__(self, record: Record) -> list[Mention]:
         mentions: list[Mention] = []
@@ -58,6 +66,8 @@ class JiebaRecogniser:
                 if tag not in TAG_TYPES or len(word) < 2:
                     continue
                 from_dictionary = word in self.dictionary_words
+                if TAG_TYPES[tag] is EntityType.PER and not from_dictionary and not self.plausible_name(word):
+                    continue
                 mentions.append(Mention(
                     record_id=record.id, start=start, end=offset, text=word, type=TAG_TYPES[tag],
                     method="dictionary" if from_dictionary else "jieba-posseg",

@@ -20,7 +20,10 @@ STAGES = ["ingest", "extract", "graph", "iiif", "exhibits"]
 @dataclass
 class BuildSummary:
     results: list[StageResult] = field(default_factory=list)
-    seconds: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return sum(r.seconds for r in self.results)
 
     @property
     def problems(self) -> list[Problem]:
@@ -40,7 +43,7 @@ class BuildSummary:
         """`52 records (48 public), 610 entities, … ; 2 dropped: E104 ×1, E106 ×1`"""
         counts = self.counts()
         parts = [f"{value:,} {name}" for name, value in counts.items()]
-        text = "Built: " + ", ".join(parts) + f" in {self.seconds:.1f} s"
+        text = "Built: " + ", ".join(parts) + f" in {self.seconds:.2f} s"
         if self.dropped:
             by_code = Counter(p.code for p in self.dropped)
             text += f"; {len(self.dropped)} dropped (" + ", ".join(f"{c} ×{n}" for c, n in sorted(by_code.items())) + ")"
@@ -66,21 +69,21 @@ def load_records(ws: Workspace) -> list[Record]:
 
 def run_stage(name: str, ws: Workspace, config: Config, reporter: Reporter) -> StageResult:
     """One stage, reading what the stages before it wrote to the workspace."""
+    started = time.perf_counter()
     stage = importlib.import_module(f"jiyi.{name}")  # heavy stages load only when run
     if name == "ingest":
         _, result = stage.run(ws, config, reporter)
     else:
         result = stage.run(ws, config, load_records(ws), reporter)
+    result.seconds = time.perf_counter() - started
     write_jsonl(ws.problems_file(name), result.problems)
     return result
 
 
 def build(ws: Workspace, config: Config, reporter: Reporter, stages: list[str] = STAGES) -> BuildSummary:
-    started = time.perf_counter()
     summary = BuildSummary()
     for name in stages:
         summary.results.append(run_stage(name, ws, config, reporter))
-    summary.seconds = time.perf_counter() - started
     write_json(ws.summary_file, {"counts": summary.counts(), "dropped": len(summary.dropped),
                                  "warnings": len(summary.problems) - len(summary.dropped), "seconds": round(summary.seconds, 2)})
     return summary

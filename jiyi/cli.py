@@ -98,6 +98,26 @@ _stage_command("exhibits", "Check the exhibits and write their public versions, 
 
 
 @app.command()
+def ner(dictionary: list[Path] = typer.Option([], "--dictionary", "-d", help="Extra jieba user dictionaries.")) -> None:
+    """Recognise entities in UTF-8 text on stdin, one text per line; one JSON object per line out.
+
+    Output: {"entities": [{"start": 0, "end": 3, "type": "PER", "text": "毛泽东", "method": …, "confidence": …}]}
+    with character offsets into the line. ../shared/tools/score_ner.py scores it on a BIO corpus.
+    """
+    import json
+
+    from jiyi.extract.pipeline import DEFAULT_PIPELINE, extract, make_pipeline
+    from jiyi.model import Record
+
+    components = make_pipeline(DEFAULT_PIPELINE, dictionaries=dictionary)
+    for number, line in enumerate(sys.stdin):
+        record = Record(id=str(number), title="", record_set="stdin", text=line.rstrip("\n"))
+        entities = [{"start": m.start, "end": m.end, "type": m.type.value, "text": m.text, "method": m.method,
+                     "confidence": m.confidence} for m in extract(record, components)]
+        sys.stdout.write(json.dumps({"entities": entities}, ensure_ascii=False) + "\n")
+
+
+@app.command()
 def demo(workspace: Path = typer.Option(Path("jiyi-demo"), "--workspace", "-w", help="Where to put the demo workspace."),
          quiet: bool = QuietOption) -> None:
     """Copy the bundled demo workspace (red archives, Memory of the World, thematic regulations) and build it."""

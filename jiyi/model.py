@@ -196,6 +196,7 @@ class StageResult:
     stage: str
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 def entity_key(entity_type: EntityType, label: str) -> str:

@@ -63,3 +63,26 @@ def test_resolved_mentions_never_overlap(spans):
     for m in mentions:
         if m not in kept:
             assert any(k.start < m.end and m.start < k.end and k.end - k.start >= m.end - m.start for k in kept)
+
+
+def test_words_jieba_mistakes_for_names_are_not_people(tmp_path):
+    record = Record(id="R1", title="", record_set="t", text="弘扬革命精神，加强宣传教育。张闻天出席会议。")
+    people = {m.text for m in extract(record, pipeline(tmp_path)) if m.type is EntityType.PER}
+    assert people == {"张闻天"}
+
+
+def test_jiyi_ner_speaks_the_scorers_format(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lines = ["张闻天在遵义出席会议。", "", "中共中央在延安。"]
+    result = subprocess.run([str(Path(sys.executable).parent / "jiyi"), "ner"], input="\n".join(lines) + "\n",
+                            capture_output=True, text=True, check=True)
+    outputs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(outputs) == len(lines) and outputs[1] == {"entities": []}
+    for line, output in zip(lines, outputs):
+        for entity in output["entities"]:
+            assert line[entity["start"]:entity["end"]] == entity["text"]
+    assert {"type": "PER", "text": "张闻天"}.items() <= outputs[0]["entities"][0].items()
