@@ -1,0 +1,225 @@
+"""The IIIF stage: page images, manifests and collections of records, open ones apart from the rest."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from jiyi.config import Config
+from jiyi.errors import JiyiError
+from jiyi.iiif.facsimile import find_cjk_font, render_pages
+from jiyi.iiif.manifests import IMAGE_FORMATS, METADATA_FIELDS, collection_for, manifest_for, top_collection
+from jiyi.model import Problem, Record, SourceRef, StageResult, write_json
+from jiyi.progress import Reporter
+from jiyi.workspace import Workspace
+
+STAGE = "iiif"
+# Folders of an iiif output folder that are not a record's; a record id may not take these names.
+RESERVED = {"collection", "images"}
+
+
+def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter) -> StageResult:
+    """Write manifests, collections and page images under build/public/iiif (open records) and
+    build/internal/iiif (all others), removing what a previous build left that no longer belongs."""
+    problems: list[Problem] = []
+    accepted = _accepted(ws, records, problems)
+    outs = {True: ws.public_iiif_dir, False: ws.internal_iiif_dir}
+    for public, out in outs.items():
+        # First, so that a record that became restricted is gone from public even if this run fails.
+        _remove_stale(out, {r.id for r in accepted if r.is_public == public})
+
+    fonts = _FontOnce(ws, config, problems)
+    built: dict[bool, list[tuple[str, dict]]] = {True: [], False: []}
+    n_images = 0
+    for record in reporter.track(accepted, STAGE):
+        out = outs[record.is_public]
+        images, facsimile_of = _page_images(ws, config, record, out, fonts, problems)
+        if not images:
+            shutil.rmtree(out / record.id, ignore_errors=True)
+            problems.append(_no_images(ws, config, record))
+            continue
+        manifest = manifest_for(record, images, config.base_uri, facsimile_of is not None,
+                                facsimile_of=facsimile_of or "text")
+        write_json(out / record.id / "manifest.json", manifest)
+        built[record.is_public].append((record.record_set, manifest))
+        n_images += len(images)
+
+    labels = config.record_set_labels()
+    public_sets = _write_collections(outs[True], built[True], labels, config.base_uri, config.name, problems)
+    # Staff see every record set whole: open and restricted manifests together. Their
+    # collections get ids under internal/ so they never share a URI with a public one.
+    _write_collections(outs[False], built[True] + built[False], labels, f"{config.base_uri}internal/", config.name, [])
+    counts = {"manifests": len(built[True]), "internal manifests": len(built[False]),
+              "collections": public_sets, "images": n_images}
+    return StageResult(STAGE, counts=counts, problems=problems)
+
+
+def _where(ws: Workspace, record: Record) -> SourceRef:
+    return record.source or SourceRef(ws.relative(ws.records_file))
+
+
+def _safe_name(name: str, reserved: set[str]) -> bool:
+    """Whether `name` can be one file or folder name: no separators, not hidden, not taken."""
+    return bool(name) and not name.startswith(".") and name not in reserved and not any(c in name for c in "/\\\0")
+
+
+def _accepted(ws: Workspace, records: list[Record], problems: list[Problem]) -> list[Record]:
+    """Records whose id can name a folder and a URL (ingest has already made ids unique)."""
+    accepted = []
+    for record in records:
+        if _safe_name(record.id, RESERVED):
+            accepted.append(record)
+        else:
+            problems.append(Problem("E303", _where(ws, record), f"record id {record.id!r} cannot name a IIIF folder",
+                                    "give the record an id without / or \\, not starting with a dot, "
+                                    f"and not one of {', '.join(sorted(RESERVED))}"))
+    return accepted
+
+
+def _remove_stale(out: Path, ids: set[str]) -> None:
+    """Delete collections, and manifests and images of records no longer in this folder."""
+    shutil.rmtree(out / "collection", ignore_errors=True)
+    if not out.is_dir():
+        return
+    for child in out.iterdir():
+        if child.is_dir() and child.name not in ids and (child / "manifest.json").exists():
+            shutil.rmtree(child)
+    images = out / "images"
+    if images.is_dir():
+        for child in images.iterdir():
+            if child.name not in ids:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+class _FontOnce:
+    """Finds the CJK font the first time a facsimile is needed; reports once when there is none."""
+
+    def __init__(self, ws: Workspace, config: Config, problems: list[Problem]):
+        self.ws, self.config, self.problems = ws, config, problems
+        self.path: Path | None = None
+        self.failed = False
+
+    def get(self) -> Path | None:
+        if self.path is None and not self.failed:
+            configured = str(self.ws.root / self.config.font) if self.config.font else ""
+            try:
+                self.path = find_cjk_font(configured)
+            except JiyiError as error:
+                self.failed = True
+                self.problems.append(Problem(error.code, SourceRef(self.ws.relative(self.ws.config_file)),
+                                             error.message, error.fix, dropped=False))
+        return self.path
+
+
+def _page_images(ws: Workspace, config: Config, record: Record, out: Path, fonts: _FontOnce,
+                 problems: list[Problem]) -> tuple[list[tuple[str, int, int]], str | None]:
+    """The record's pages in out/images/<id>/ as (path relative to out, width, height), and what
+    they are rendered from ("text", "catalogue") or None for scans. Anything else in that folder
+    is removed."""
+    folder = out / "images" / record.id
+    pages = _copy_scans(ws, record, folder, problems)
+    facsimile_of = None
+    if not pages and config.render_facsimiles and fonts.get():
+        text = record.text.strip() or record.abstract.strip()
+        # A record with neither (a catalogue entry only) gets a card of its description, so
+        # that every record can be viewed; the manifest says which of the two it is.
+        facsimile_of = "text" if text else "catalogue"
+        # render_pages reuses pages whose PNG carries the same input key: measured 0.1 ms a
+        # record against ~95 ms to redraw 6 pages. Comparing mtimes with records.jsonl would
+        # redraw everything after every ingest and miss a changed font; the key does neither.
+        pages = render_pages(record.title or record.id, text or _catalogue_card(record), folder, fonts.get())
+    keep = {p.name for p in pages}
+    if folder.is_dir():
+        for stale in folder.iterdir():
+            if stale.name not in keep:
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        if not keep:
+            folder.rmdir()
+    images = []
+    for page in pages:
+        with Image.open(page) as image:  # reads the header only
+            images.append((page.relative_to(out).as_posix(), image.width, image.height))
+    return images, facsimile_of
+
+
+def _catalogue_card(record: Record) -> str:
+    lines = ["【著录信息 · catalogue description】", ""]
+    for name, label_zh, _ in METADATA_FIELDS:
+        value = record.date_text or record.date if name == "date" else getattr(record, name)
+        if value:
+            lines.append(f"{label_zh}：{value}")
+    lines += [f"{key}：{value}" for key, value in record.extra.items() if value]
+    return "\n".join(lines)
+
+
+def _copy_scans(ws: Workspace, record: Record, folder: Path, problems: list[Problem]) -> list[Path]:
+    """Copy the record's own page images, keeping their names; report the ones that cannot be used."""
+    root = ws.root.resolve()
+    copied: list[Path] = []
+    for listed in record.images:
+        source = (ws.root / listed).resolve()
+        reason = None
+        if not source.is_relative_to(root):
+            reason = "lies outside the workspace"
+        elif not source.is_file():
+            reason = "does not exist"
+        elif source.suffix.lower() not in IMAGE_FORMATS or not _is_image(source):
+            reason = "is not a PNG or JPEG image"
+        elif any(c.name == source.name for c in copied):
+            reason = "has the same file name as another page of this record"
+        if reason:
+            problems.append(Problem("W305", _where(ws, record), f"page image {listed} of {record.id} {reason}",
+                                    "fix the path or the file; the record's other pages are still used", dropped=False))
+            continue
+        target = folder / source.name
+        copied.append(target)
+        src, dst = source.stat(), target.stat() if target.exists() else None
+        if dst and dst.st_size == src.st_size and dst.st_mtime_ns == src.st_mtime_ns:
+            continue  # copied by an earlier build and unchanged since
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{source.name}.", suffix=".part")
+        os.close(fd)
+        shutil.copy2(source, tmp)  # keeps the mtime, which the check above compares
+        os.replace(tmp, target)
+    return copied
+
+
+def _is_image(path: Path) -> bool:
+    try:
+        with Image.open(path) as image:
+            return image.format in {"PNG", "JPEG"}
+    except OSError:
+        return False
+
+
+def _no_images(ws: Workspace, config: Config, record: Record) -> Problem:
+    switch = ("set render_facsimiles = true under [images]" if not config.render_facsimiles
+              else "install a CJK font for rendered facsimiles (see E301)")
+    return Problem("W302", _where(ws, record), f"record {record.id} has no page images, so it gets no IIIF manifest",
+                   f"add page images under {config.images_dir}/{record.id}/, or {switch}", dropped=False)
+
+
+def _write_collections(out: Path, built: list[tuple[str, dict]], labels: dict[str, tuple[str, str]],
+                       base_uri: str, name: str, problems: list[Problem]) -> int:
+    """One collection per record set that has manifests here, and top.json over them; returns how many sets."""
+    by_set: dict[str, list[dict]] = {}
+    for record_set, manifest in built:
+        by_set.setdefault(record_set, []).append(manifest)
+    collections = []
+    for record_set, manifests in by_set.items():
+        if not _safe_name(record_set, {"top"}):
+            problems.append(Problem("W306", SourceRef("jiyi.toml"),
+                                    f"record set {record_set!r} cannot name a IIIF collection file",
+                                    "rename the record_set (not top, no / or \\, not starting with a dot); "
+                                    "its manifests are written but not collected", dropped=False))
+            continue
+        label_zh, label_en = labels.get(record_set, (record_set, record_set))
+        collection = collection_for(record_set, label_zh, label_en, manifests, base_uri)
+        write_json(out / "collection" / f"{record_set}.json", collection)
+        collections.append(collection)
+    write_json(out / "collection" / "top.json", top_collection(collections, base_uri, name))
+    return len(collections)
