@@ -1,0 +1,33 @@
+"""Streamlit entry of the public Jiyi app: finds the workspace, offers 中文/English, routes to the pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from jiyi.apps import data, ui
+from jiyi.apps.i18n import LANG_KEY, LANGUAGES, t
+
+st.set_page_config(page_title="记忆 Jiyi", page_icon="📜", layout="wide")
+
+root = data.workspace_root()
+if root is None:
+    st.error(t("no_workspace"))
+    st.info(t("no_workspace_fix"))
+    st.stop()
+if not data.public_path("records.jsonl").is_file():
+    st.error(t("not_built", path=root))
+    st.info(t("not_built_fix", path=root))
+    st.stop()
+# Pages read the workspace from session state, so a run never mixes two workspaces.
+st.session_state[data.STATE_KEY] = str(root)
+
+st.session_state.setdefault(LANG_KEY, "zh")
+st.sidebar.radio(t("language"), list(LANGUAGES), key=LANG_KEY, format_func=LANGUAGES.get, horizontal=True)
+
+pages = [
+    st.Page(ui.HOME, title=t("nav_home"), icon="🏛️", url_path="home", default=True),
+    st.Page(ui.EXHIBIT, title=t("nav_exhibit"), icon="🖼️", url_path="exhibit"),
+    st.Page(ui.ITEM, title=t("nav_item"), icon="📄", url_path="item"),
+    st.Page(ui.GRAPH, title=t("nav_graph"), icon="🕸️", url_path="graph"),
+]
+st.navigation(pages).run()

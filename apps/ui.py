@@ -1,0 +1,38 @@
+"""Small widgets the pages share: links between pages and a picker kept in the URL."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import streamlit as st
+
+from jiyi.model import Record
+
+# Page files relative to main.py; st.page_link and st.switch_page resolve them the same way.
+HOME, EXHIBIT, ITEM, GRAPH = "views/home.py", "views/exhibit.py", "views/item.py", "views/graph_explorer.py"
+
+
+def record_link(record: Record, label: str | None = None) -> None:
+    st.page_link(ITEM, label=label or f"{record.id} — {record.title}", query_params={"id": record.id})
+
+
+def url_select(label: str, options: list[str], key: str, param: str, format_func: Callable[[str], str]) -> str:
+    """A selectbox whose choice lives in the query parameter `param`, so a URL names what it shows.
+
+    The URL wins when it names a known option (a link from another page, a shared URL);
+    a choice made in the box is written back to the URL by the callback, before the
+    rerun, so the old URL value cannot undo it.
+    """
+    wanted = st.query_params.get(param)
+    if wanted in options and st.session_state.get(key) != wanted:
+        st.session_state[key] = wanted
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+
+    def to_url() -> None:
+        st.query_params[param] = st.session_state[key]
+
+    choice = st.selectbox(label, options, key=key, format_func=format_func, on_change=to_url)
+    if st.query_params.get(param) != choice:
+        st.query_params[param] = choice
+    return choice

@@ -1,0 +1,48 @@
+"""Home page: the holdings counted per record set, the exhibitions, and a search over titles and abstracts."""
+
+import unicodedata
+
+import streamlit as st
+
+from jiyi.apps import data, ui
+from jiyi.apps.i18n import pick, t
+
+MAX_HITS = 50
+
+
+def fold(text: str) -> str:
+    # NFKC makes full-width Latin and digits (Ｄ０１) match what a reader types; casefold for English.
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+st.title(t("app_title"))
+st.caption(t("intro"))
+
+records = data.records()
+st.header(t("holdings"))
+st.write(t("records_total", n=len(records)))
+labels = data.set_labels()
+counts = data.set_counts()
+for column, (record_set, count) in zip(st.columns(max(len(counts), 1)), counts.items()):
+    column.metric(pick(*labels[record_set]), count)
+
+st.header(t("exhibits"))
+exhibits = data.exhibits()
+if not exhibits:
+    st.caption(t("no_exhibits"))
+for exhibit in exhibits:
+    st.page_link(ui.EXHIBIT, label=pick(exhibit.title_zh, exhibit.title_en), icon="🖼️",
+                 query_params={"exhibit": exhibit.id})
+    summary = pick(exhibit.summary_zh, exhibit.summary_en)
+    if summary:
+        st.caption(summary)
+
+st.header(t("search"))
+terms = fold(st.text_input(t("search"), placeholder=t("search_hint"), label_visibility="collapsed")).split()
+if terms:
+    # Substrings, not words: Chinese has no spaces, so 档案 must match inside 档案法. Spaces separate terms that must all match.
+    hits = [r for r in records
+            if all(term in fold(" ".join((r.title, r.extra.get("英文题名", ""), r.abstract, r.id))) for term in terms)]
+    st.write(t("hits", n=len(hits)) if len(hits) <= MAX_HITS else t("hits_capped", n=len(hits), m=MAX_HITS))
+    for record in hits[:MAX_HITS]:
+        ui.record_link(record)

@@ -1,0 +1,73 @@
+"""Item page: one open record — its description, caveats, text, page images, IIIF manifest and mentioned entities."""
+
+import pandas as pd
+import streamlit as st
+
+from jiyi.apps import data, ui
+from jiyi.apps.i18n import STRINGS, lang, pick, t
+from jiyi.apps.network import local_name
+
+ENTITY_ORDER = ["Person", "CorporateBody", "Place", "Event", "Date"]
+
+by_id = data.records_by_id()
+if not by_id:
+    st.info(t("no_records"))
+    st.stop()
+if st.query_params.get("id") and st.query_params.get("id") not in by_id:
+    # Said without echoing the id: a closed record and a mistyped one look the same here.
+    st.info(t("not_available"))
+record = by_id[ui.url_select(t("choose_record"), list(by_id), key="item_id", param="id",
+                             format_func=lambda rid: f"{rid} — {by_id[rid].title}")]
+
+english_title = record.extra.get("英文题名", "")
+st.title(english_title if lang() == "en" and english_title else record.title)
+if record.note:
+    st.warning(f"{t('note')}: {record.note}")
+
+date = record.date_text or record.date
+if record.date and record.date_text and record.date != record.date_text:
+    date = f"{record.date_text}（{record.date}）"
+set_label = pick(*data.set_labels().get(record.record_set, (record.record_set, record.record_set)))
+rows = [(t("f_id"), record.id), (t("f_title"), record.title), (t("f_creator"), record.creator), (t("f_date"), date),
+        (t("f_fonds"), record.fonds), (t("f_retention"), record.retention), (t("f_holder"), record.holder),
+        (t("f_record_set"), set_label)]
+rows += [(key, value) for key, value in record.extra.items() if value]
+st.subheader(t("metadata"))
+st.table(pd.DataFrame([(k, v or "—") for k, v in rows], columns=[t("field"), t("value")]).set_index(t("field")))
+
+if record.abstract:
+    st.subheader(t("abstract"))
+    st.write(record.abstract)
+if record.text:
+    with st.expander(t("full_text")):
+        st.text(record.text)  # shown as written: transcriptions are not our Markdown
+
+st.subheader(t("pages"))
+pages = data.page_images(record.id)
+manifest = data.manifest(record.id)
+if not pages:
+    st.caption(t("no_images"))
+else:
+    number = st.number_input(t("page"), min_value=1, max_value=len(pages), value=1, key=f"page_{record.id}") \
+        if len(pages) > 1 else 1
+    caption = t("page_of", n=number, m=len(pages))
+    if data.is_facsimile(manifest):
+        caption += f" · {t('facsimile')}"
+    st.image(str(pages[number - 1]), caption=caption, width=700)
+if manifest:
+    st.markdown(f"**{t('manifest')}**: `build/public/iiif/{record.id}/manifest.json`")
+    st.code(manifest.get("id", ""), language=None)
+
+st.subheader(t("entities"))
+entities = data.record_entities(record.id)
+if not entities:
+    st.caption(t("no_entities"))
+groups: dict[str, list[dict]] = {}
+for row in entities:
+    groups.setdefault(local_name(row["type"]), []).append(row)
+for kind in sorted(groups, key=lambda k: ENTITY_ORDER.index(k) if k in ENTITY_ORDER else len(ENTITY_ORDER)):
+    label = t(f"t_{kind}") if f"t_{kind}" in STRINGS else kind
+    st.markdown(f"**{label}** ({len(groups[kind])})")
+    st.dataframe(pd.DataFrame([{t("entity"): r["label"], t("mentions"): int(r["mentions"] or 0),
+                                t("method"): r["methods"], t("confidence"): r["confidence"]} for r in groups[kind]]),
+                 hide_index=True, width="stretch")

@@ -1,0 +1,74 @@
+"""The `jiyi` command as users run it: a real process, real files, exit codes that mean something."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import rdflib
+
+JIYI = str(Path(sys.executable).parent / "jiyi")
+
+
+def jiyi(*args, cwd=None):
+    return subprocess.run([JIYI, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_help_explains_every_command():
+    result = jiyi("--help")
+    assert result.returncode == 0
+    for command in ("init", "build", "ingest", "extract", "graph", "iiif", "exhibits", "demo", "app"):
+        assert command in result.stdout
+
+
+def test_a_missing_workspace_is_exit_2_with_a_fix(tmp_path):
+    result = jiyi("build", "--workspace", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert "no such workspace folder" in result.stderr and "jiyi init" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_config_is_exit_2_naming_file_and_line(tmp_path):
+    assert jiyi("init", str(tmp_path / "ws")).returncode == 0
+    config = tmp_path / "ws" / "jiyi.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("render_facsimiles = true", "render_facsimile = true"),
+                      encoding="utf-8")
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1) if "render_facsimile " in text)
+    result = jiyi("build", "-w", str(tmp_path / "ws"), "-q")
+    assert result.returncode == 2
+    assert f"{config}:{line}: unknown key `render_facsimile`" in result.stderr
+    assert "did you mean `render_facsimiles`" in result.stderr
+
+
+def test_dropped_rows_are_reported_and_the_rest_is_built(tmp_path):
+    assert jiyi("init", str(tmp_path / "ws")).returncode == 0
+    catalogue = tmp_path / "ws" / "sources" / "catalogue.csv"
+    with open(catalogue, "a", encoding="utf-8") as out:
+        out.write(",无档号,某单位,1949,示例全宗,永久,开放,\nDEMO-0003,坏日期,某单位,民国三十八年十三月,示例全宗,永久,开放,\n")
+    result = jiyi("build", "-w", str(tmp_path / "ws"), "-q")
+    assert result.returncode == 1
+    assert "E104 sources/catalogue.csv:3" in result.stderr
+    assert "E106 sources/catalogue.csv:4" in result.stderr and "no month 13" in result.stderr
+    assert "2 dropped" in result.stdout
+    assert (tmp_path / "ws" / "build" / "public" / "iiif" / "DEMO-0001" / "manifest.json").is_file()
+
+
+def test_a_stage_needs_the_one_before_it(tmp_path):
+    assert jiyi("init", str(tmp_path / "ws")).returncode == 0
+    result = jiyi("extract", "-w", str(tmp_path / "ws"))
+    assert result.returncode == 1 and "run `jiyi ingest" in result.stderr
+
+
+def test_demo_builds_end_to_end_with_no_server(tmp_path):
+    workspace = tmp_path / "demo"
+    result = jiyi("demo", "--workspace", str(workspace), "-q")
+    assert result.returncode == 0, result.stderr
+    summary = next(line for line in result.stdout.splitlines() if line.startswith("Built:"))
+    counts = json.loads((workspace / "build" / "internal" / "summary.json").read_text(encoding="utf-8"))["counts"]
+    for name in ("records", "entities", "triples", "manifests", "exhibits"):
+        assert counts[name] > 0 and f"{counts[name]:,} {name}" in summary
+    public = workspace / "build" / "public"
+    assert list((public / "iiif").rglob("manifest.json"))
+    for turtle in (public / "graph").glob("*.ttl"):
+        assert len(rdflib.Graph().parse(turtle, format="turtle")) > 100
+    assert (public / "exhibits" / "long-march.json").is_file()

@@ -1,0 +1,71 @@
+"""The demo workspace built end to end: every IIIF file schema-valid, nothing restricted in public."""
+
+import json
+
+import pytest
+
+from jiyi.iiif.validate import DEFAULT_SCHEMA, validate_iiif
+from jiyi.model import Entity, Record, read_jsonl
+
+
+def public_files(ws):
+    return [p for p in ws.public.rglob("*") if p.is_file()]
+
+
+def test_the_demo_builds_without_dropping_anything(built_demo):
+    _, summary = built_demo
+    assert not summary.dropped, [str(p) for p in summary.dropped]
+    counts = summary.counts()
+    assert counts["records"] >= 30 + 18 + 14  # red archives, Memory of the World, regulations
+    assert counts["manifests"] == counts["public records"]
+
+
+def test_every_public_iiif_file_is_valid_presentation_3(built_demo):
+    if not DEFAULT_SCHEMA.is_file():
+        pytest.skip(f"IIIF schema not found at {DEFAULT_SCHEMA} (it sits in ../shared beside the checkout)")
+    ws, _ = built_demo
+    files = sorted(ws.public_iiif_dir.rglob("*.json"))
+    assert len(files) > 60
+    invalid = {str(p.relative_to(ws.public)): errors for p in files
+               if (errors := validate_iiif(json.loads(p.read_text(encoding="utf-8"))))}
+    assert not invalid
+
+
+def test_every_manifest_says_its_images_are_rendered_facsimiles(built_demo):
+    ws, _ = built_demo
+    for path in ws.public_iiif_dir.glob("*/manifest.json"):
+        text = path.read_text(encoding="utf-8")
+        assert "facsimile" in text and "摹本" in text, path
+
+
+def test_restricted_records_appear_nowhere_in_public(built_demo, restricted_records):
+    ws, _ = built_demo
+    assert len(restricted_records) >= 3
+    # what only restricted records mention: those entities' ids must not be published either
+    restricted_ids = {r.id for r in restricted_records}
+    only_restricted = [e for e in read_jsonl(ws.entities_file, Entity) if set(e.record_ids) <= restricted_ids]
+    secrets = [*restricted_ids, *(r.title for r in restricted_records), *(e.id for e in only_restricted)]
+    leaks = []
+    for path in public_files(ws):
+        data = path.read_bytes()
+        leaks += [(str(path.relative_to(ws.public)), s) for s in secrets if s.encode("utf-8") in data]
+        leaks += [(str(path.relative_to(ws.public)), s) for s in restricted_ids if s in str(path.relative_to(ws.public))]
+    assert not leaks
+
+
+def test_restricted_records_are_still_kept_internally(built_demo, restricted_records):
+    ws, _ = built_demo
+    internal_ids = {r.id for r in read_jsonl(ws.records_file, Record)}
+    assert {r.id for r in restricted_records} <= internal_ids
+    for record in restricted_records:
+        assert (ws.internal_iiif_dir / record.id / "manifest.json").is_file()
+
+
+def test_unverified_memory_of_the_world_years_are_marked_as_such(built_demo):
+    ws, _ = built_demo
+    mow = [r for r in read_jsonl(ws.public_records_file, Record) if r.record_set == "memory-of-the-world"]
+    assert len(mow) == 18
+    unverified = [r for r in mow if "待核实" in r.note]
+    assert unverified and all("入选年份" in r.extra for r in mow)
+    manifest = json.loads((ws.public_iiif_dir / unverified[0].id / "manifest.json").read_text(encoding="utf-8"))
+    assert "待核实" in json.dumps(manifest, ensure_ascii=False)
