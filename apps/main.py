@@ -7,7 +7,7 @@ import streamlit as st
 from jiyi.apps import data, ui
 from jiyi.apps.i18n import LANG_KEY, LANGUAGES, t
 
-st.set_page_config(page_title="记忆 Jiyi", page_icon="📜", layout="wide")
+st.set_page_config(page_title="记忆 Jiyi", page_icon=":material/history_edu:", layout="wide")
 
 root = data.workspace_root()
 if root is None:
@@ -25,9 +25,9 @@ st.session_state.setdefault(LANG_KEY, "zh")
 st.sidebar.radio(t("language"), list(LANGUAGES), key=LANG_KEY, format_func=LANGUAGES.get, horizontal=True)
 
 pages = [
-    st.Page(ui.HOME, title=t("nav_home"), icon="🏛️", url_path="home", default=True),
-    st.Page(ui.EXHIBIT, title=t("nav_exhibit"), icon="🖼️", url_path="exhibit"),
-    st.Page(ui.ITEM, title=t("nav_item"), icon="📄", url_path="item"),
-    st.Page(ui.GRAPH, title=t("nav_graph"), icon="🕸️", url_path="graph"),
+    st.Page(ui.HOME, title=t("nav_home"), icon=":material/home:", url_path="home", default=True),
+    st.Page(ui.EXHIBIT, title=t("nav_exhibit"), icon=":material/museum:", url_path="exhibit"),
+    st.Page(ui.ITEM, title=t("nav_item"), icon=":material/description:", url_path="item"),
+    st.Page(ui.GRAPH, title=t("nav_graph"), icon=":material/hub:", url_path="graph"),
 ]
 st.navigation(pages).run()

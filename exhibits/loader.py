@@ -66,7 +66,7 @@ def load_exhibit(folder: Path, shown_as: str) -> Exhibit:
             md_path = folder / name
             if not md_path.is_file():
                 raise fail(name, f"Markdown file {name!r} not found", f"create {shown_as}/{name} or correct the name")
-            bodies[language] = md_path.read_text(encoding="utf-8")
+            bodies[language] = _without_repeated_heading(md_path.read_text(encoding="utf-8"), heading.get(language, ""))
         items = []
         for item in section.get("items", []) or []:
             if not isinstance(item, dict) or "record" not in item:
@@ -81,6 +81,14 @@ def load_exhibit(folder: Path, shown_as: str) -> Exhibit:
     summary = _bilingual(data.get("summary", {}), "summary", fail)
     return Exhibit(id=str(data["id"]), title_zh=title.get("zh", ""), title_en=title.get("en", ""),
                    summary_zh=summary.get("zh", ""), summary_en=summary.get("en", ""), sections=sections)
+
+
+def _without_repeated_heading(body: str, heading: str) -> str:
+    """Educators often open a section's file with its heading; the page shows it once."""
+    first, _, rest = body.lstrip().partition("\n")
+    if heading and first.startswith("#") and first.lstrip("#").strip() == heading.strip():
+        return rest.lstrip("\n")
+    return body
 
 
 def _only(mapping: dict, allowed: set[str], fail) -> None:

@@ -146,6 +146,7 @@ def app_command(workspace: Path = WorkspaceOption,
     command = [sys.executable, "-m", "streamlit", "run", str(entry),
                "--server.port", str(port), "--server.address", "localhost",
                "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer",  # a public site shows no developer menu
                "--", "--workspace", str(ws.root.resolve())]
     typer.echo(f"Serving {workspace} at http://localhost:{port}  (Ctrl-C stops)")
     raise typer.Exit(subprocess.call(command, env={**os.environ, "JIYI_WORKSPACE": str(ws.root.resolve())}))

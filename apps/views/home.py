@@ -31,7 +31,7 @@ exhibits = data.exhibits()
 if not exhibits:
     st.caption(t("no_exhibits"))
 for exhibit in exhibits:
-    st.page_link(ui.EXHIBIT, label=pick(exhibit.title_zh, exhibit.title_en), icon="🖼️",
+    st.page_link(ui.EXHIBIT, label=pick(exhibit.title_zh, exhibit.title_en), icon=":material/museum:",
                  query_params={"exhibit": exhibit.id})
     summary = pick(exhibit.summary_zh, exhibit.summary_en)
     if summary:

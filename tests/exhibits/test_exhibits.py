@@ -27,7 +27,7 @@ sections:
 def write_exhibit(folder, yaml_text=EXHIBIT):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "exhibit.yaml").write_text(yaml_text, encoding="utf-8")
-    (folder / "01.zh.md").write_text("## 遵义\n\n会议改变了方向。", encoding="utf-8")
+    (folder / "01.zh.md").write_text("# 开端\n\n## 遵义\n\n会议改变了方向。", encoding="utf-8")
     (folder / "01.en.md").write_text("## Zunyi\n\nThe meeting changed course.", encoding="utf-8")
 
 
@@ -37,6 +37,8 @@ def test_an_exhibit_reads_both_languages(tmp_path):
     assert exhibit.title_en == "A first exhibit" and exhibit.summary_zh == "简介"
     section = exhibit.sections[0]
     assert section.heading_zh == "开端" and "会议改变了方向" in section.body_zh and "Zunyi" in section.body_en
+    # a file that opens with the section's own heading does not show it twice; other headings stay
+    assert section.body_zh.startswith("## 遵义") and section.body_en.startswith("## Zunyi")
     assert [i.record_id for i in section.items] == ["A-1", "S-1", "NOPE-1"]
 
 
