@@ -72,3 +72,35 @@ def test_demo_builds_end_to_end_with_no_server(tmp_path):
     for turtle in (public / "graph").glob("*.ttl"):
         assert len(rdflib.Graph().parse(turtle, format="turtle")) > 100
     assert (public / "exhibits" / "long-march.json").is_file()
+
+
+def test_app_serves_the_built_demo(built_demo):
+    import socket
+    import time
+    import urllib.request
+
+    ws, _ = built_demo
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([JIYI, "app", "-w", str(ws.root), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, health = time.monotonic() + 90, ""
+        while time.monotonic() < deadline and health != "ok":
+            try:
+                health = urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=2).read().decode()
+            except OSError:
+                time.sleep(0.5)
+        assert health == "ok"
+        page = urllib.request.urlopen(f"http://localhost:{port}/", timeout=10).read().decode()
+        assert "<noscript>" in page  # Streamlit's shell; the pages themselves are covered by AppTest
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_app_refuses_an_unbuilt_workspace(tmp_path):
+    assert jiyi("init", str(tmp_path / "ws")).returncode == 0
+    result = jiyi("app", "-w", str(tmp_path / "ws"))
+    assert result.returncode == 1 and "not built yet" in result.stderr
