@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from jiyi.build import STAGES, BuildSummary, build, open_workspace, run_stage
+from jiyi.build import BuildSummary, build, open_workspace, run_stage
 from jiyi.errors import JiyiError
 from jiyi.progress import Reporter
 
@@ -35,7 +35,7 @@ def fail(error: JiyiError) -> None:
     raise typer.Exit(error.exit_code)
 
 
-def report(summary: BuildSummary, reporter: Reporter, ws_root: Path) -> None:
+def report(summary: BuildSummary, ws_root: Path) -> None:
     """Print problems (located, with a fix), then the one-line summary; exit 1 when rows were dropped."""
     for problem in summary.problems:
         typer.echo(f"{'dropped' if problem.dropped else 'warning'}: {problem}", err=True)
@@ -73,7 +73,7 @@ def build_command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption) 
         summary = build(ws, config, reporter)
     except JiyiError as error:
         fail(error)
-    report(summary, reporter, workspace)
+    report(summary, workspace)
 
 
 def _stage_command(name: str, doc: str) -> None:
@@ -84,7 +84,7 @@ def _stage_command(name: str, doc: str) -> None:
             result = run_stage(name, ws, config, reporter)
         except JiyiError as error:
             fail(error)
-        report(BuildSummary([result]), reporter, workspace)
+        report(BuildSummary([result]), workspace)
 
     command.__doc__ = doc
     app.command(name)(command)

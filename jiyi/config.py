@@ -141,20 +141,25 @@ def load_config(path: Path) -> Config:
                     _fail(path, text, [table, index, "columns"], "columns must map at least `id` and `title`",
                           'add e.g. id = "档号" and title = "题名" under [catalogue.columns]')
 
-    project = data.get("project", {})
-    if "name" not in project:
+    project = _filled(data.get("project", {}), SCHEMA["project"])
+    if project["name"] is REQUIRED:
         _fail(path, text, ["project"], "[project] needs a `name`", 'add name = "My archive" under [project]')
-    images = data.get("images", {})
+    images = _filled(data.get("images", {}), SCHEMA["images"])
     return Config(
         name=project["name"],
-        base_uri=project.get("base_uri", SCHEMA["project"]["base_uri"][1]).rstrip("/") + "/",
+        base_uri=project["base_uri"].rstrip("/") + "/",
         catalogues=[CatalogueSource(**entry) for entry in data.get("catalogue", [])],
         texts=[TextSource(**entry) for entry in data.get("texts", [])],
-        images_dir=images.get("dir", "sources/images"),
-        render_facsimiles=images.get("render_facsimiles", True),
-        font=images.get("font", ""),
-        dictionaries=data.get("extract", {}).get("dictionaries", []),
+        images_dir=images["dir"],
+        render_facsimiles=images["render_facsimiles"],
+        font=images["font"],
+        dictionaries=list(_filled(data.get("extract", {}), SCHEMA["extract"])["dictionaries"]),
     )
+
+
+def _filled(table: dict, schema: dict[str, tuple[type, Any, str]]) -> dict[str, Any]:
+    """The table's values, with the schema's default for every key not written."""
+    return {key: table.get(key, default) for key, (_, default, _) in schema.items()}
 
 
 def _unknown_key(path: Path, text: str, where: list, key: str, allowed: list[str]) -> None:
