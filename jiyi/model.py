@@ -119,9 +119,10 @@ class Mention:
     end: int
     text: str
     type: EntityType
-    method: str  # which component found it, e.g. "jieba-posseg", "dictionary", "date-regex"
+    method: str  # which component found it, e.g. "jieba-posseg", "dictionary", "date-pattern"
     confidence: float
     field: str = "text"  # which record field the offsets refer to
+    norm: str = ""  # normalised value: ISO 8601 / EDTF for TIME, an entity id once resolved
 
 
 @dataclass
@@ -130,21 +131,29 @@ class Entity:
 
     id: str  # stable key minted from type + normalised label (see entity_key)
     type: EntityType
-    label: str
-    aliases: list[str] = field(default_factory=list)
+    label: str  # the preferred name, in simplified Chinese
+    aliases: list[str] = field(default_factory=list)  # every other surface form seen or curated
     record_ids: list[str] = field(default_factory=list)  # records that mention it
+    qid: str = ""  # Wikidata QID, only where a curated dictionary gives one
+    latitude: float | None = None  # places resolved against the gazetteer
+    longitude: float | None = None
+    admin: list[str] = field(default_factory=list)  # places: province, city, county
+    note: str = ""  # e.g. "ambiguous: 3 gazetteer places share this name"
 
 
 @dataclass
 class Assertion:
     """One fact with its provenance: subject predicate object, from which record, how."""
 
-    subject: str
-    predicate: str
+    subject: str  # an entity id or a record id
+    predicate: str  # mentions, created, participatedIn, tookPlaceAt, tookPlaceOn, memberOf
     object: str
     record_id: str
     method: str
     confidence: float
+    field: str = "text"  # the record field holding the evidence
+    start: int = 0  # character offsets of the evidence in that field
+    end: int = 0
 
 
 @dataclass
