@@ -7,6 +7,7 @@ from jiyi.model import Mention, Problem, Record, SourceRef, StageResult, write_j
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
+from .curation import apply_curation
 from .pipeline import DEFAULT_PIPELINE, extract, make_pipeline, merge_entities
 
 
@@ -25,6 +26,9 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     for record in reporter.track(records, "extract"):
         mentions.extend(extract(record, components))
     entities = merge_entities(mentions)
+    mentions, entities, curation_problems = apply_curation(ws.decisions_file, mentions, entities,
+                                                           {r.id: r for r in records})
+    problems += curation_problems
     write_jsonl(ws.mentions_file, mentions)
     write_jsonl(ws.entities_file, entities)
     return StageResult("extract", {"mentions": len(mentions), "entities": len(entities)}, problems)

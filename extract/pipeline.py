@@ -54,6 +54,7 @@ def merge_entities(mentions: list[Mention]) -> list[Entity]:
     entities: dict[str, Entity] = {}
     for mention in mentions:
         key = entity_key(mention.type, mention.text)
+        mention.entity_id = key
         entity = entities.setdefault(key, Entity(id=key, type=mention.type, label=mention.text))
         if mention.record_id not in entity.record_ids:
             entity.record_ids.append(mention.record_id)

@@ -13,7 +13,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from jiyi.model import Entity, EntityType, Mention, Record, entity_key
 
-from .vocab import A, LABEL, XSD, Minter, oa, prov, rico
+from .vocab import A, ALT_LABEL, LABEL, SAME_AS, XSD, Minter, oa, prov, rico, schema
 
 ENTITY_CLASSES = {
     EntityType.PER: ("person", "Person"),
@@ -47,7 +47,11 @@ class GraphParts:
 class TripleMaker:
     def __init__(self, minter: Minter, entities: list[Entity], record_set_labels: dict[str, tuple[str, str]]):
         self.mint = minter
+        self.entity_by_id = {e.id: e for e in entities}
         self.entity_by_label = {e.label: e for e in entities}
+        for entity in entities:  # a creator written as an alias is the same agent
+            for alias in entity.aliases:
+                self.entity_by_label.setdefault(alias, entity)
         self.record_set_labels = record_set_labels
         self.extraction = minter.node("activity", "extract")
 
@@ -129,15 +133,27 @@ class TripleMaker:
     def entity_triples(self, entity: Entity, node: NamedNode) -> list[Triple]:
         _, cls = ENTITY_CLASSES[entity.type]
         triples = [Triple(node, A, rico(cls)), Triple(node, LABEL, zh(entity.label))]
-        if entity.type is EntityType.TIME:
-            triples.append(Triple(node, rico("expressedDate"), zh(entity.label)))
-        else:
-            triples.append(Triple(node, rico("name"), zh(entity.label)))
+        name = rico("expressedDate") if entity.type is EntityType.TIME else rico("name")
+        triples += [Triple(node, name, zh(entity.label))]
+        triples += [Triple(node, ALT_LABEL, zh(alias)) for alias in entity.aliases]
+        if entity.qid:
+            triples.append(Triple(node, SAME_AS, NamedNode(f"http://www.wikidata.org/entity/{entity.qid}")))
+        if entity.latitude is not None and entity.longitude is not None:
+            triples += [
+                Triple(node, rico("geographicalCoordinates"), Literal(f"{entity.latitude},{entity.longitude}")),
+                Triple(node, schema("latitude"), Literal(f"{entity.latitude}", datatype=DECIMAL)),
+                Triple(node, schema("longitude"), Literal(f"{entity.longitude}", datatype=DECIMAL)),
+            ]
+        if entity.admin:
+            triples.append(Triple(node, schema("address"), zh(" ".join(entity.admin))))
+        if entity.note:
+            triples.append(Triple(node, rico("note"), zh(entity.note)))
         return triples
 
     def mention(self, record_node: NamedNode, record: Record, mention: Mention, parts: GraphParts) -> list[Triple]:
         """record → subject → entity, and an annotation saying where in the text and how it was found."""
-        entity = Entity(id=entity_key(mention.type, mention.text), type=mention.type, label=mention.text)
+        entity = self.entity_by_id.get(mention.entity_id) or Entity(
+            id=entity_key(mention.type, mention.text), type=mention.type, label=mention.text)
         entity_node = self.entity_node(entity)
         self.share(parts, entity_node, self.entity_triples(entity, entity_node), record.is_public)
         annotation = self.mint.mention(record.id, mention.field, mention.start, mention.end)

@@ -13,8 +13,11 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SCHEMA = "https://schema.org/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+OWL = "http://www.w3.org/2002/07/owl#"
 
-PREFIXES = {"rico": RICO, "prov": PROV, "oa": OA, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "schema": SCHEMA}
+PREFIXES = {"rico": RICO, "prov": PROV, "oa": OA, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "schema": SCHEMA,
+            "skos": SKOS, "owl": OWL}
 
 
 def rico(name: str) -> NamedNode:
@@ -29,8 +32,14 @@ def oa(name: str) -> NamedNode:
     return NamedNode(OA + name)
 
 
+def schema(name: str) -> NamedNode:
+    return NamedNode(SCHEMA + name)
+
+
 A = NamedNode(RDF + "type")
 LABEL = NamedNode(RDFS + "label")
+ALT_LABEL = NamedNode(SKOS + "altLabel")
+SAME_AS = NamedNode(OWL + "sameAs")
 
 
 class Minter:

@@ -97,6 +97,101 @@ _stage_command("iiif", "Write IIIF Presentation 3 manifests and collections, ren
 _stage_command("exhibits", "Check the exhibits and write their public versions, leaving out restricted items.")
 
 
+curate_app = typer.Typer(help="Curators' decisions on extracted entities, kept in curation/decisions.tsv and "
+                         "applied on every build (extraction never overwrites them).", no_args_is_help=True)
+app.add_typer(curate_app, name="curate")
+RecordsOption = typer.Option("", "--records", "-r", help="Comma-separated record ids (档号) the decision is limited to.")
+NoteOption = typer.Option("", "--note", help="Why: kept with the decision for the next curator.")
+
+
+def _decide(workspace: Path, action: str, target: str, value: str = "", records: str = "", note: str = "") -> None:
+    from jiyi.extract.curation import Curation, Decision, check_decision, write_decision
+    from jiyi.model import Entity, SourceRef, read_jsonl
+
+    try:
+        ws, _ = open_workspace(workspace)
+    except JiyiError as error:
+        fail(error)
+    if action != "add":
+        if not ws.entities_file.is_file():
+            fail(JiyiError("E605", f"{workspace}: nothing extracted yet", f"run `jiyi build --workspace {workspace}` first"))
+        curation = Curation([], list(read_jsonl(ws.entities_file, Entity)), {})
+        for name in [target] + ([value] if action == "merge" else []):
+            if curation.find(name) is None:
+                fail(JiyiError("E606", f"{name!r} matches no extracted entity",
+                               "write it as TYPE:label (e.g. PER:毛泽东) or an id; `jiyi curate list` shows them"))
+    decision = Decision(action, target, value, records, note)
+    problem = check_decision(decision, SourceRef(ws.relative(ws.decisions_file)))
+    if problem:  # refused before it is written, so the file only ever holds well-formed lines
+        fail(JiyiError(problem.code, problem.message, problem.fix))
+    write_decision(ws.decisions_file, decision)
+    typer.echo(f"{action} {target} {value}".rstrip() + f" → {ws.decisions_file}; applied by the next `jiyi build`")
+
+
+@curate_app.command("list")
+def curate_list(workspace: Path = WorkspaceOption,
+                kind: str = typer.Option("", "--type", "-t", help="Only PER, LOC, ORG, TIME or EVENT."),
+                search: str = typer.Option("", "--search", "-s", help="Only entities whose name or alias contains this."),
+                limit: int = typer.Option(50, help="How many to show, most mentioned first.")) -> None:
+    """List extracted entities: id, type, name, aliases, how many records mention them."""
+    from jiyi.model import Entity, read_jsonl
+
+    try:
+        ws, _ = open_workspace(workspace)
+    except JiyiError as error:
+        fail(error)
+    if not ws.entities_file.is_file():
+        fail(JiyiError("E605", f"{workspace}: nothing extracted yet", f"run `jiyi build --workspace {workspace}` first"))
+    entities = [e for e in read_jsonl(ws.entities_file, Entity)
+                if (not kind or e.type.value == kind.upper()) and (not search or any(search in n for n in [e.label, *e.aliases]))]
+    entities.sort(key=lambda e: (-len(e.record_ids), e.label))
+    for entity in entities[:limit]:
+        aliases = f"  ({'、'.join(entity.aliases)})" if entity.aliases else ""
+        typer.echo(f"{entity.type.value}:{entity.label}{aliases}\t{len(entity.record_ids)} records\t{entity.id}")
+    typer.echo(f"{len(entities)} entities" + (f", first {limit} shown" if len(entities) > limit else ""), err=True)
+
+
+@curate_app.command("accept")
+def curate_accept(target: str, workspace: Path = WorkspaceOption, records: str = RecordsOption, note: str = NoteOption) -> None:
+    """Confirm an entity (TYPE:label or id): its mentions get confidence 1."""
+    _decide(workspace, "accept", target, records=records, note=note)
+
+
+@curate_app.command("reject")
+def curate_reject(target: str, workspace: Path = WorkspaceOption, records: str = RecordsOption, note: str = NoteOption) -> None:
+    """Remove a wrongly recognised entity (everywhere, or in --records only)."""
+    _decide(workspace, "reject", target, records=records, note=note)
+
+
+@curate_app.command("merge")
+def curate_merge(source: str, into: str, workspace: Path = WorkspaceOption, records: str = RecordsOption,
+                 note: str = NoteOption) -> None:
+    """Merge SOURCE into INTO: one referent; SOURCE's names become INTO's aliases."""
+    _decide(workspace, "merge", source, into, records, note)
+
+
+@curate_app.command("rename")
+def curate_rename(target: str, new_name: str, workspace: Path = WorkspaceOption, note: str = NoteOption) -> None:
+    """Give an entity a new preferred name; the old one stays as an alias and the URI stays."""
+    _decide(workspace, "rename", target, new_name, note=note)
+
+
+@curate_app.command("split")
+def curate_split(target: str, new_name: str, workspace: Path = WorkspaceOption,
+                 records: str = typer.Option(..., "--records", "-r", help="Records whose mentions are the other referent."),
+                 note: str = NoteOption) -> None:
+    """Split homonyms: the mentions in --records become a new entity NEW_NAME."""
+    _decide(workspace, "split", target, new_name, records, note)
+
+
+@curate_app.command("add")
+def curate_add(target: str, workspace: Path = WorkspaceOption,
+               records: str = typer.Option(..., "--records", "-r", help="Records to look for the text in."),
+               note: str = NoteOption) -> None:
+    """Add what extraction missed: TYPE:text (e.g. LOC:泸定桥), found wherever it occurs in --records."""
+    _decide(workspace, "add", target, records=records, note=note)
+
+
 @app.command()
 def ner(dictionary: list[Path] = typer.Option([], "--dictionary", "-d", help="Extra jieba user dictionaries.")) -> None:
     """Recognise entities in UTF-8 text on stdin, one text per line; one JSON object per line out.

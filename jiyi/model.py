@@ -122,7 +122,8 @@ class Mention:
     method: str  # which component found it, e.g. "jieba-posseg", "dictionary", "date-pattern"
     confidence: float
     field: str = "text"  # which record field the offsets refer to
-    norm: str = ""  # normalised value: ISO 8601 / EDTF for TIME, an entity id once resolved
+    norm: str = ""  # normalised value, e.g. EDTF for TIME (1935-01-17, 1934-10/1936-10)
+    entity_id: str = ""  # the Entity this mention was resolved to
 
 
 @dataclass

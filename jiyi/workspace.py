@@ -35,6 +35,10 @@ class Workspace:
         return self.root / "curation"
 
     @property
+    def decisions_file(self) -> Path:  # curators' decisions, applied on every build
+        return self.curation / "decisions.tsv"
+
+    @property
     def build(self) -> Path:
         return self.root / "build"
 
