@@ -9,6 +9,7 @@ from jiyi.workspace import Workspace
 
 from .curation import apply_curation
 from .pipeline import DEFAULT_PIPELINE, extract, make_pipeline, merge_entities
+from .relate import relate
 
 
 def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter) -> StageResult:
@@ -29,6 +30,9 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     mentions, entities, curation_problems = apply_curation(ws.decisions_file, mentions, entities,
                                                            {r.id: r for r in records})
     problems += curation_problems
+    assertions = relate(records, mentions, entities)
     write_jsonl(ws.mentions_file, mentions)
     write_jsonl(ws.entities_file, entities)
-    return StageResult("extract", {"mentions": len(mentions), "entities": len(entities)}, problems)
+    write_jsonl(ws.assertions_file, assertions)
+    counts = {"mentions": len(mentions), "entities": len(entities), "relations": len(assertions)}
+    return StageResult("extract", counts, problems)

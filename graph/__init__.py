@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyoxigraph import Quad, RdfFormat
 
 from jiyi.config import Config
-from jiyi.model import Entity, Mention, Record, StageResult, atomic_writer, read_jsonl
+from jiyi.model import Assertion, Entity, Mention, Record, StageResult, atomic_writer, read_jsonl
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
@@ -19,10 +19,11 @@ PUBLIC_TURTLE = "public.ttl"
 def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter) -> StageResult:
     mentions = list(read_jsonl(ws.mentions_file, Mention))
     entities = list(read_jsonl(ws.entities_file, Entity))
+    assertions = list(read_jsonl(ws.assertions_file, Assertion)) if ws.assertions_file.is_file() else []
     minter = Minter(config.base_uri)
     public_graph, internal_graph = minter.graph("public"), minter.graph("restricted")
     parts: GraphParts = TripleMaker(minter, entities, config.record_set_labels()).build(
-        list(reporter.track(records, "graph")), mentions)
+        list(reporter.track(records, "graph")), mentions, assertions)
 
     # Restricted records and the nodes only they point at go to a graph of their own,
     # so the public Turtle is one named graph, dumped as it is.

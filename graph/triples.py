@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from jiyi.model import Entity, EntityType, Mention, Record, entity_key
+from jiyi.model import Assertion, Entity, EntityType, Mention, Record, entity_key
 
-from .vocab import A, ALT_LABEL, LABEL, SAME_AS, XSD, Minter, oa, prov, rico, schema
+from .vocab import A, ALT_LABEL, LABEL, RDF, SAME_AS, XSD, Minter, oa, prov, rico, schema
 
 ENTITY_CLASSES = {
     EntityType.PER: ("person", "Person"),
@@ -23,6 +23,14 @@ ENTITY_CLASSES = {
     EntityType.EVENT: ("event", "Event"),
 }
 DECIMAL = NamedNode(XSD + "decimal")
+# Relations found by extract/relate.py, as RiC-O properties. "created" is already said by
+# rico:hasCreator from the catalogue, so it gets no second triple.
+RELATION_PROPERTIES = {
+    "participatedIn": "isOrWasParticipantIn",
+    "tookPlaceAt": "hasOrHadLocation",
+    "tookPlaceOn": "isAssociatedWithDate",
+    "memberOf": "isOrWasMemberOf",
+}
 INTEGER = NamedNode(XSD + "integer")
 
 
@@ -59,13 +67,18 @@ class TripleMaker:
         kind, _ = ENTITY_CLASSES[entity.type]
         return self.mint.node(kind, entity.id)
 
-    def build(self, records: list[Record], mentions: list[Mention]) -> GraphParts:
+    def build(self, records: list[Record], mentions: list[Mention], assertions: list[Assertion]) -> GraphParts:
         parts = GraphParts()
         by_record: dict[str, list[Mention]] = {}
         for mention in mentions:
             by_record.setdefault(mention.record_id, []).append(mention)
+        relations: dict[str, list[Assertion]] = {}
+        for assertion in assertions:
+            relations.setdefault(assertion.record_id, []).append(assertion)
         for record in records:
             parts.record_triples[record.id] = self.record(record, by_record.get(record.id, []), parts)
+            for assertion in relations.get(record.id, []):
+                parts.record_triples[record.id] += self.relation(assertion)
         if records:
             parts.shared[self.extraction.value] = SharedNode([
                 Triple(self.extraction, A, prov("Activity")),
@@ -180,4 +193,29 @@ class TripleMaker:
             Triple(position, oa("end"), Literal(str(mention.end), datatype=INTEGER)),
             Triple(quote, A, oa("TextQuoteSelector")),
             Triple(quote, oa("exact"), zh(mention.text)),
+        ]
+
+    def relation(self, assertion: Assertion) -> list[Triple]:
+        """The relation as a triple, and a reified statement saying where it was read and how sure we are."""
+        prop = RELATION_PROPERTIES.get(assertion.predicate)
+        subject, obj = self.entity_by_id.get(assertion.subject), self.entity_by_id.get(assertion.object)
+        if prop is None or subject is None or obj is None:
+            return []
+        s_node, o_node = self.entity_node(subject), self.entity_node(obj)
+        record_node = self.mint.node("record", assertion.record_id)
+        statement = self.mint.node("assertion", f"{assertion.record_id}/{assertion.field}/{assertion.start}-{assertion.end}/"
+                                                f"{assertion.predicate}/{subject.id}/{obj.id}")
+        return [
+            Triple(s_node, rico(prop), o_node),
+            Triple(statement, A, NamedNode(RDF + "Statement")),
+            Triple(statement, NamedNode(RDF + "subject"), s_node),
+            Triple(statement, NamedNode(RDF + "predicate"), rico(prop)),
+            Triple(statement, NamedNode(RDF + "object"), o_node),
+            Triple(statement, prov("wasDerivedFrom"), record_node),
+            Triple(statement, prov("wasGeneratedBy"), self.extraction),
+            Triple(statement, self.mint.term("method"), Literal(assertion.method)),
+            Triple(statement, self.mint.term("confidence"), Literal(f"{assertion.confidence:.2f}", datatype=DECIMAL)),
+            Triple(statement, self.mint.term("field"), Literal(assertion.field)),
+            Triple(statement, self.mint.term("start"), Literal(str(assertion.start), datatype=INTEGER)),
+            Triple(statement, self.mint.term("end"), Literal(str(assertion.end), datatype=INTEGER)),
         ]

@@ -71,6 +71,10 @@ class Workspace:
         return self.internal / "entities.jsonl"
 
     @property
+    def assertions_file(self) -> Path:  # extract → relations between entities, with evidence
+        return self.internal / "assertions.jsonl"
+
+    @property
     def store_dir(self) -> Path:  # graph → the Oxigraph store on disk (all records)
         return self.internal / "graph" / "oxigraph"
 

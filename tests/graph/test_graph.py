@@ -14,7 +14,7 @@ from helpers import SHARED
 
 CSV = (
     "档号,题名,日期,开放状态,摘要\n"
-    "A-1,遵义会议决议,1935年1月17日,开放,中共中央政治局在遵义召开扩大会议，毛泽东出席。\n"
+    "A-1,遵义会议决议,1935年1月17日,开放,中共中央政治局在遵义召开扩大会议，毛泽东出席。会后中共中央政治局委员张闻天起草决议。\n"
     "A-2,延安来电,1937-08,开放,毛泽东自延安致电。\n"
     "S-1,某专案审查材料,1950,控制,涉及柳条湾村人员名单。\n"
 )
@@ -25,7 +25,7 @@ STAGES = ["ingest", "extract", "graph"]
 def graph_workspace(make_workspace):
     ws = make_workspace(CSV)
     (ws.root / "curation").mkdir()
-    (ws.root / "curation" / "dictionary.txt").write_text("柳条湾村 1000 ns\n遵义 1000 ns\n", encoding="utf-8")
+    (ws.root / "curation" / "dictionary.txt").write_text("柳条湾村 1000 ns\n遵义 1000 ns\n张闻天 1000 nr\n", encoding="utf-8")
     ws.config_file.write_text(ws.config_file.read_text(encoding="utf-8") + '\n[extract]\ndictionaries = ["curation/dictionary.txt"]\n',
                               encoding="utf-8")
     ws, config = open_workspace(ws.root)
@@ -101,3 +101,15 @@ def test_only_terms_that_ric_o_defines_are_used(graph_workspace):
     used = {str(p).removeprefix(RICO) for p in graph.predicates() if str(p).startswith(RICO)}
     used |= {str(c).removeprefix(RICO) for c in graph.objects(None, rdflib.RDF.type) if str(c).startswith(RICO)}
     assert used and used <= defined, used - defined
+
+
+def test_relations_are_published_with_their_evidence(graph_workspace):
+    graph = public_graph(graph_workspace)
+    rows = list(graph.query("""
+        PREFIX rico: <https://www.ica.org/standards/RiC/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?person ?body ?record WHERE {
+            ?p rico:isOrWasMemberOf ?b ; rico:name ?person . ?b rico:name ?body .
+            ?s rdf:subject ?p ; rdf:predicate rico:isOrWasMemberOf ; rdf:object ?b ; prov:wasDerivedFrom ?r .
+            ?r rico:identifier ?record }"""))
+    assert [(str(p), str(b), str(r)) for p, b, r in rows] == [("张闻天", "中共中央政治局", "A-1")]

@@ -1,0 +1,84 @@
+"""Relations between entities, from the catalogue and from sentences, each with its evidence span.
+
+- created      (agent → record)   the catalogue's 责任者 column names a known entity
+- participatedIn (person → event) both named in one sentence
+- tookPlaceAt  (event → place)    both named in one sentence
+- tookPlaceOn  (event → date)     both named in one sentence
+- memberOf     (person → organisation) "中共中央政治局委员张闻天": a body, a post, a person, adjacent
+
+A mention itself is the record → entity relation; it is not repeated here.
+Sentence co-occurrence is weak evidence, so it gets a low confidence a curator can raise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jiyi.model import Assertion, Entity, EntityType, Mention, Record
+
+SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+POST = re.compile(r"^(?:常委|常务委员|委员|主席|副主席|总书记|书记|总司令|副总司令|司令员|司令|政治委员|政委|"
+                  r"军长|师长|团长|部长|主任|秘书长|总理|代表|负责人|领导人)?$")
+CO_OCCURRENCE = {
+    (EntityType.PER, EntityType.EVENT): "participatedIn",
+    (EntityType.EVENT, EntityType.LOC): "tookPlaceAt",
+    (EntityType.EVENT, EntityType.TIME): "tookPlaceOn",
+}
+SENTENCE_CONFIDENCE = 0.5
+MEMBER_CONFIDENCE = 0.7
+
+
+def relate(records: list[Record], mentions: list[Mention], entities: list[Entity]) -> list[Assertion]:
+    by_record: dict[str, list[Mention]] = {}
+    for mention in mentions:
+        by_record.setdefault(mention.record_id, []).append(mention)
+    by_name = {name: e for e in entities if e.type in (EntityType.PER, EntityType.ORG) for name in [e.label, *e.aliases]}
+    assertions: list[Assertion] = []
+    for record in records:
+        assertions += creators(record, by_name)
+        found = by_record.get(record.id, [])
+        for field_name in {m.field for m in found}:
+            in_field = sorted((m for m in found if m.field == field_name and m.entity_id), key=lambda m: m.start)
+            text = getattr(record, field_name)
+            for sentence in sentences(text, in_field):
+                assertions += co_occurrences(sentence) + memberships(sentence, text)
+    return assertions
+
+
+def creators(record: Record, by_name: dict[str, Entity]) -> list[Assertion]:
+    names = [n.strip() for n in re.split(r"[、;；,，]", record.creator) if n.strip()]
+    return [Assertion(by_name[n].id, "created", record.id, record.id, "catalogue", 1.0, "creator",
+                      record.creator.find(n), record.creator.find(n) + len(n)) for n in names if n in by_name]
+
+
+def sentences(text: str, mentions: list[Mention]) -> list[list[Mention]]:
+    """Mentions grouped by the sentence they stand in (mentions are sorted by start)."""
+    ends = [m.end() for m in SENTENCE_END.finditer(text)] + [len(text) + 1]
+    groups: list[list[Mention]] = [[] for _ in ends]
+    index = 0
+    for mention in mentions:
+        while mention.start >= ends[index]:
+            index += 1
+        groups[index].append(mention)
+    return [g for g in groups if len(g) > 1]
+
+
+def co_occurrences(sentence: list[Mention]) -> list[Assertion]:
+    assertions, seen = [], set()
+    for a in sentence:
+        for b in sentence:
+            predicate = CO_OCCURRENCE.get((a.type, b.type))
+            if predicate and (a.entity_id, predicate, b.entity_id) not in seen:
+                seen.add((a.entity_id, predicate, b.entity_id))
+                start, end = min(a.start, b.start), max(a.end, b.end)
+                assertions.append(Assertion(a.entity_id, predicate, b.entity_id, a.record_id, "same-sentence",
+                                            SENTENCE_CONFIDENCE, a.field, start, end))
+    return assertions
+
+
+def memberships(sentence: list[Mention], text: str) -> list[Assertion]:
+    return [Assertion(person.entity_id, "memberOf", body.entity_id, body.record_id, "post-pattern", MEMBER_CONFIDENCE,
+                      body.field, body.start, person.end)
+            for body, person in zip(sentence, sentence[1:])
+            if body.type is EntityType.ORG and person.type is EntityType.PER
+            and POST.match(text[body.end:person.start])]
