@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from jiyi.config import CatalogueSource
 from jiyi.dates import DateError, parse_date
 from jiyi.model import AccessStatus, Problem, Record, SourceRef
+
+from .encoding import UndecodableError, clean_for_storage, decode_bytes
 
 
 def read_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> tuple[list[Record], list[Problem]]:
@@ -16,21 +19,18 @@ def read_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> tuple[
     `shown_as` is the path as the user should see it in messages (workspace-relative).
     A bad row is dropped and the rest of the file is still read.
     """
-    encoding = "utf-8-sig" if source.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else source.encoding
     try:
-        text = path.read_bytes().decode(encoding)
+        data = path.read_bytes()
     except FileNotFoundError:
         return [], [Problem("E101", SourceRef(shown_as), "catalogue file not found",
                             "check `file` under [[catalogue]] in jiyi.toml")]
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return [], [Problem("E102", SourceRef(shown_as, line), f"not valid {source.encoding} (byte {exc.start})",
-                            'set encoding = "gb18030" (or the file\'s real encoding) under [[catalogue]] in jiyi.toml')]
-    except LookupError:
-        return [], [Problem("E102", SourceRef(shown_as), f"unknown encoding {source.encoding!r}",
-                            'use an encoding Python knows, e.g. "utf-8", "gb18030", "big5"')]
+    try:
+        text = clean_for_storage(decode_bytes(data, declared=source.encoding).text)
+    except UndecodableError as exc:
+        return [], [Problem("E102", SourceRef(shown_as, exc.line), exc.reason, _decode_fix(exc))]
 
-    reader = csv.DictReader(text.splitlines(keepends=True))
+    # Only \n ends a row: str.splitlines would also break one at \x85 or \u2028 inside a cell.
+    reader = csv.DictReader(io.StringIO(text, newline="\n"))
     header = reader.fieldnames or []
     missing = [column for column in source.columns.values() if column not in header]
     if missing:
@@ -91,3 +91,10 @@ def read_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> tuple[
             extra={column: values[column] for column in header if column not in field_of_column and values.get(column)},
         ))
     return records, problems
+
+
+def _decode_fix(error: UndecodableError) -> str:
+    if error.byte_offset is None:
+        return 'use an encoding Python knows, e.g. "utf-8", "gb18030", "big5", or "auto" to detect it'
+    real = error.detected or "gb18030"
+    return f'set encoding = "{real}" (or the file\'s real encoding, or "auto") under [[catalogue]] in jiyi.toml'

@@ -36,7 +36,8 @@ CATALOGUE_SCHEMA: dict[str, tuple[type, Any, str]] = {
     "record_set": (str, REQUIRED, "a short id for the record set these rows belong to"),
     "label_zh": (str, "", "the record set's name in Chinese"),
     "label_en": (str, "", "the record set's name in English"),
-    "encoding": (str, "utf-8", "the file's encoding; a UTF-8 byte-order mark is always accepted"),
+    "encoding": (str, "utf-8", 'the file\'s encoding, e.g. "gb18030", "big5", "utf-16"; a UTF-8 byte-order mark is always '
+                 'accepted; "auto" detects UTF-8/UTF-16 (with or without BOM), GB18030 (GBK, GB2312) or Big5'),
     "default_access": (str, "", "open status for rows whose status cell is empty"),
     "columns": (dict, REQUIRED, "which CSV column holds each record field"),
 }
@@ -49,6 +50,8 @@ TEXTS_SCHEMA: dict[str, tuple[type, Any, str]] = {
     "access": (str, "开放", "open status of every document in the folder"),
     "id_prefix": (str, "TXT", "prefix of the ids minted from file names"),
     "source_note": (str, "", "where the documents come from, shown with each one"),
+    "encoding": (str, "auto", '"auto" detects each file\'s encoding: UTF-8/UTF-16 (with or without BOM), GB18030 (GBK, '
+                 'GB2312) or Big5; or name one for all files, e.g. "gb18030"'),
 }
 
 SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
@@ -62,7 +65,8 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
         "font": (str, "", "a CJK font file for facsimiles; empty means look in the usual system places"),
     },
     "extract": {
-        "dictionaries": (list, [], "jieba user dictionaries (word freq tag), relative to the workspace"),
+        "dictionaries": (list, [], "jieba user dictionaries (word freq tag; tags nr, ns, nt, event), relative to the workspace"),
+        "aliases": (list, [], "alias tables (preferred name, type, aliases, Wikidata QID; tab-separated)"),
     },
 }
 
@@ -89,6 +93,7 @@ class TextSource:
     access: str = "开放"
     id_prefix: str = "TXT"
     source_note: str = ""
+    encoding: str = "auto"
 
 
 @dataclass
@@ -101,6 +106,7 @@ class Config:
     render_facsimiles: bool = True
     font: str = ""
     dictionaries: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
 
     def record_set_labels(self) -> dict[str, tuple[str, str]]:
         """record_set id → (Chinese label, English label)."""
@@ -145,6 +151,7 @@ def load_config(path: Path) -> Config:
     if project["name"] is REQUIRED:
         _fail(path, text, ["project"], "[project] needs a `name`", 'add name = "My archive" under [project]')
     images = _filled(data.get("images", {}), SCHEMA["images"])
+    extract = _filled(data.get("extract", {}), SCHEMA["extract"])
     return Config(
         name=project["name"],
         base_uri=project["base_uri"].rstrip("/") + "/",
@@ -153,7 +160,8 @@ def load_config(path: Path) -> Config:
         images_dir=images["dir"],
         render_facsimiles=images["render_facsimiles"],
         font=images["font"],
-        dictionaries=list(_filled(data.get("extract", {}), SCHEMA["extract"])["dictionaries"]),
+        dictionaries=list(extract["dictionaries"]),
+        aliases=list(extract["aliases"]),
     )
 
 

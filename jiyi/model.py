@@ -56,6 +56,12 @@ ACCESS_SPELLINGS: dict[str, AccessStatus] = {
     "待审": AccessStatus.UNREVIEWED,
     "未审": AccessStatus.UNREVIEWED,
     "unreviewed": AccessStatus.UNREVIEWED,
+    # catalogues from Big5 systems write the same words in traditional characters
+    "開放": AccessStatus.OPEN,
+    "不開放": AccessStatus.RESTRICTED,
+    "延期開放": AccessStatus.RESTRICTED,
+    "待審": AccessStatus.UNREVIEWED,
+    "未審": AccessStatus.UNREVIEWED,
 }
 
 
