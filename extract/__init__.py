@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from jiyi.config import Config
 from jiyi.model import Mention, Problem, Record, SourceRef, StageResult, write_jsonl
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
 from .curation import apply_curation
-from .pipeline import DEFAULT_PIPELINE, extract, make_pipeline, merge_entities
+from .pipeline import DEFAULT_PIPELINE, extract, make_pipeline
 from .relate import relate
+from .resolve import Resolver
 
 
 def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter) -> StageResult:
     problems: list[Problem] = []
-    dictionaries = []
-    for name in config.dictionaries:
-        path = ws.root / name
-        if path.is_file():
-            dictionaries.append(path)
-        else:
-            problems.append(Problem("W201", SourceRef(name), "dictionary not found; extraction goes on without it",
-                                    "fix the path under [extract] dictionaries in jiyi.toml", dropped=False))
+    dictionaries = existing_files(ws, config.dictionaries, "dictionaries", problems)
+    alias_files = existing_files(ws, config.aliases, "aliases", problems)
     components = make_pipeline(DEFAULT_PIPELINE, dictionaries=dictionaries)
     mentions: list[Mention] = []
     for record in reporter.track(records, "extract"):
         mentions.extend(extract(record, components))
-    entities = merge_entities(mentions)
-    mentions, entities, curation_problems = apply_curation(ws.decisions_file, mentions, entities,
-                                                           {r.id: r for r in records})
+    by_id = {r.id: r for r in records}
+    try:
+        resolver = Resolver(alias_files=alias_files)
+    except ValueError as error:  # a malformed alias table: its message names file and line
+        code, _, message = str(error).partition(" ")
+        problems.append(Problem(code, SourceRef("jiyi.toml"), message, "fix the line named", dropped=False))
+        resolver = Resolver()
+    entities, mentions = resolver.resolve(mentions, by_id)
+    mentions, entities, curation_problems = apply_curation(ws.decisions_file, mentions, entities, by_id)
     problems += curation_problems
     assertions = relate(records, mentions, entities)
     write_jsonl(ws.mentions_file, mentions)
@@ -36,3 +39,15 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     write_jsonl(ws.assertions_file, assertions)
     counts = {"mentions": len(mentions), "entities": len(entities), "relations": len(assertions)}
     return StageResult("extract", counts, problems)
+
+
+def existing_files(ws: Workspace, names: list[str], key: str, problems: list[Problem]) -> list[Path]:
+    """The configured files that exist; a missing one is a warning and extraction goes on without it."""
+    found = []
+    for name in names:
+        if (ws.root / name).is_file():
+            found.append(ws.root / name)
+        else:
+            problems.append(Problem("W201", SourceRef(name), f"{key} file not found; extraction goes on without it",
+                                    f"fix the path under [extract] {key} in jiyi.toml", dropped=False))
+    return found

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Protocol
 
-from jiyi.model import Entity, Mention, Record, entity_key
+from jiyi.model import Mention, Record
 
 from .dates import DateFinder
-from .recognise import JiebaRecogniser
+from .events import EventFinder
+from .normalise import normalise_text
+from .recognise import FIELDS, JiebaRecogniser
 
 
 class Component(Protocol):
@@ -22,8 +25,9 @@ class Component(Protocol):
 REGISTRY: dict[str, Callable[..., Component]] = {
     "dates": lambda **settings: DateFinder(),
     "recognise": lambda **settings: JiebaRecogniser(dictionaries=settings["dictionaries"]),
+    "events": lambda **settings: EventFinder(dictionaries=settings["dictionaries"]),
 }
-DEFAULT_PIPELINE = ["dates", "recognise"]
+DEFAULT_PIPELINE = ["dates", "events", "recognise"]
 
 
 def make_pipeline(names: list[str], *, dictionaries: list[Path]) -> list[Component]:
@@ -31,7 +35,12 @@ def make_pipeline(names: list[str], *, dictionaries: list[Path]) -> list[Compone
 
 
 def extract(record: Record, components: list[Component]) -> list[Mention]:
-    found = [mention for component in components for mention in component(record)]
+    """Components read a normalised copy (simplified, half-width, same length), so offsets
+    hold for the original, whose exact spelling each mention then quotes."""
+    view = replace(record, **{name: normalise_text(getattr(record, name)) for name in FIELDS})
+    found = [mention for component in components for mention in component(view)]
+    for mention in found:
+        mention.text = getattr(record, mention.field)[mention.start:mention.end]
     return resolve_overlaps(found)
 
 
@@ -47,15 +56,3 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
         spans.append((mention.start, mention.end))
         kept.append(mention)
     return sorted(kept, key=lambda m: (m.field, m.start))
-
-
-def merge_entities(mentions: list[Mention]) -> list[Entity]:
-    """One Entity per (type, label), listing the records that mention it."""
-    entities: dict[str, Entity] = {}
-    for mention in mentions:
-        key = entity_key(mention.type, mention.text)
-        mention.entity_id = key
-        entity = entities.setdefault(key, Entity(id=key, type=mention.type, label=mention.text))
-        if mention.record_id not in entity.record_ids:
-            entity.record_ids.append(mention.record_id)
-    return list(entities.values())

@@ -4,7 +4,8 @@ import jieba
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jiyi.extract.pipeline import DEFAULT_PIPELINE, extract, make_pipeline, merge_entities, resolve_overlaps
+from jiyi.extract.pipeline import DEFAULT_PIPELINE, extract, make_pipeline, resolve_overlaps
+from jiyi.extract.resolve import Resolver
 from jiyi.model import EntityType, Mention, Record
 
 ABSTRACT = "1935年1月15日至17日，中共中央政治局在贵州遵义召开扩大会议，周恩来、毛泽东、张闻天出席。民国二十四年一月。"
@@ -28,7 +29,7 @@ def test_offsets_point_at_the_mentioned_text(tmp_path):
 def test_dates_and_dictionary_words_are_found(tmp_path):
     record = Record(id="R1", title="", record_set="t", abstract=ABSTRACT)
     found = {(m.text, m.type, m.method) for m in extract(record, pipeline(tmp_path, "周恩来 1000 nr\n遵义 1000 ns\n"))}
-    assert ("1935年1月15日", EntityType.TIME, "date-pattern") in found
+    assert ("1935年1月15日至17日", EntityType.TIME, "date-pattern") in found  # a range, one mention
     assert ("民国二十四年一月", EntityType.TIME, "date-pattern") in found
     # jieba alone tags 周恩来 as a time word (t); the project dictionary fixes that
     assert ("周恩来", EntityType.PER, "dictionary") in found
@@ -48,8 +49,10 @@ def test_project_words_stay_out_of_jiebas_global_dictionary(tmp_path):
 def test_entities_merge_mentions_by_type_and_label():
     mentions = [Mention("A", 0, 3, "毛泽东", EntityType.PER, "d", 0.9), Mention("B", 5, 8, "毛泽东", EntityType.PER, "d", 0.9),
                 Mention("B", 0, 2, "遵义", EntityType.LOC, "d", 0.9)]
-    entities = {e.label: e for e in merge_entities(mentions)}
-    assert entities["毛泽东"].record_ids == ["A", "B"] and entities["遵义"].record_ids == ["B"]
+    entities, resolved = Resolver().resolve(mentions, {})
+    by_label = {e.label: e for e in entities}
+    assert by_label["毛泽东"].record_ids == ["A", "B"]
+    assert [m.entity_id for m in resolved[:2]] == [by_label["毛泽东"].id] * 2
 
 
 @settings(max_examples=200)
@@ -86,3 +89,16 @@ def test_jiyi_ner_speaks_the_scorers_format(tmp_path):
         for entity in output["entities"]:
             assert line[entity["start"]:entity["end"]] == entity["text"]
     assert {"type": "PER", "text": "张闻天"}.items() <= outputs[0]["entities"][0].items()
+
+
+def test_traditional_text_is_read_and_quoted_as_written(tmp_path):
+    record = Record(id="R1", title="", record_set="t", text="１９３５年１月，毛澤東在遵義。")
+    mentions = extract(record, pipeline(tmp_path, "毛泽东 1000 nr\n遵义 1000 ns\n"))
+    found = {(m.text, m.type) for m in mentions}
+    assert ("毛澤東", EntityType.PER) in found and ("遵義", EntityType.LOC) in found
+    assert ("１９３５年１月", EntityType.TIME) in found
+    for m in mentions:
+        assert record.text[m.start:m.end] == m.text
+    entities, _ = Resolver().resolve(mentions, {"R1": record})
+    (mao,) = [e for e in entities if e.type is EntityType.PER]
+    assert mao.label == "毛泽东" and "毛澤東" in mao.aliases
