@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -11,24 +10,13 @@ from jiyi.dates import DateError, parse_date
 from jiyi.model import Entity, EntityType, Mention, Record, entity_key
 
 from .events import EVENTS_FILE, event_context, load_event_dictionary
+from .normalise import normalise_text
 from .places import Gazetteer, PlaceMatch, default_gazetteer
-
-log = logging.getLogger(__name__)
 
 ALIASES_FILE = Path(__file__).parent / "dictionaries" / "aliases.tsv"
 QID = re.compile(r"^Q[1-9][0-9]*$")
 SURE_ENOUGH = 0.6  # below this a place is a coin toss between candidates: no coordinates, no merging
 DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", "．": "·"})  # 奥托•布劳恩 and 奥托·布劳恩 are one name
-
-try:
-    import opencc  # opencc-python-reimplemented (pure Python); the OpenCC wheels have the same API
-
-    _T2S = opencc.OpenCC("t2s")
-except ImportError:  # pragma: no cover - the dependency is declared; this keeps a broken install usable
-    _T2S = None
-    log.warning("OpenCC is not installed: traditional and simplified names will not be merged "
-                "(pip install opencc-python-reimplemented)")
-
 
 class Resolver:
     """Merge mentions into entities by simplified form, curated aliases and the gazetteer."""
@@ -55,7 +43,7 @@ class Resolver:
         """The simplified form names are compared by (毛澤東 → 毛泽东)."""
         if text not in self._simple:
             clean = re.sub(r"\s+", "", text).translate(DOTS)
-            self._simple[text] = _T2S.convert(clean) if _T2S else clean
+            self._simple[text] = normalise_text(clean)
         return self._simple[text]
 
     def add(self, kind: EntityType, preferred: str, aliases: list[str], qid: str = "") -> None:
