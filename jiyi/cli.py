@@ -192,24 +192,65 @@ def curate_add(target: str, workspace: Path = WorkspaceOption,
     _decide(workspace, "add", target, records=records, note=note)
 
 
-@app.command()
-def ner(dictionary: list[Path] = typer.Option([], "--dictionary", "-d", help="Extra jieba user dictionaries.")) -> None:
-    """Recognise entities in UTF-8 text on stdin, one text per line; one JSON object per line out.
+ner_app = typer.Typer(help="Named-entity recognition: tag text on stdin, or retrain the model.")
+app.add_typer(ner_app, name="ner")
+bench_app = typer.Typer(help="Speed and memory of a part of Jiyi, against a baseline run in the same process.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
-    Output: {"entities": [{"start": 0, "end": 3, "type": "PER", "text": "毛泽东", "method": …, "confidence": …}]}
-    with character offsets into the line. ../shared/tools/score_ner.py scores it on a BIO corpus.
+
+@ner_app.callback(invoke_without_command=True)
+def ner(ctx: typer.Context,
+        dictionary: list[Path] = typer.Option([], "--dictionary", "-d", help="Extra jieba user dictionaries.")) -> None:
+    """Recognise entities in UTF-8 text on stdin, one text per line; one JSON object per line out, in order.
+
+    {"entities": [{"start": 0, "end": 3, "type": "PER", "text": "毛泽东", "confidence": 0.97, "method": "crf"}]}
+    Offsets count code points of the line, end exclusive. Types PER, LOC, ORG, TIME, EVENT;
+    TIME carries "norm" (EDTF). `python3 ../shared/tools/score_ner.py CORPUS -- jiyi ner` scores it.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     import json
 
     from jiyi.extract.pipeline import DEFAULT_PIPELINE, extract, make_pipeline
     from jiyi.model import Record
 
     components = make_pipeline(DEFAULT_PIPELINE, dictionaries=dictionary)
-    for number, line in enumerate(sys.stdin):
-        record = Record(id=str(number), title="", record_set="stdin", text=line.rstrip("\n"))
-        entities = [{"start": m.start, "end": m.end, "type": m.type.value, "text": m.text, "method": m.method,
-                     "confidence": m.confidence} for m in extract(record, components)]
-        sys.stdout.write(json.dumps({"entities": entities}, ensure_ascii=False) + "\n")
+    out = sys.stdout
+    # Bytes split on \n only: a text line may hold \r or U+2028, which text-mode reading would split on.
+    for number, raw in enumerate(sys.stdin.buffer):
+        text = raw.rstrip(b"\n").decode("utf-8", errors="replace")
+        record = Record(id=str(number), title="", record_set="stdin", text=text)
+        entities = []
+        for m in extract(record, components):
+            entity = {"start": m.start, "end": m.end, "type": m.type.value, "text": m.text,
+                      "confidence": round(m.confidence, 4), "method": m.method}
+            if m.norm:
+                entity["norm"] = m.norm
+            entities.append(entity)
+        out.write(json.dumps({"entities": entities}, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+@ner_app.command("train")
+def ner_train(corpus: Path = typer.Argument(..., help="A BIO corpus, one `char<TAB>tag` per line (e.g. "
+                                            "../shared/data/ner/msra_train.bio.tsv)."),
+              out: Path = typer.Option(None, "--out", "-o", help="Where to write the model (default: the bundled one).")) -> None:
+    """Retrain the NER model from a BIO corpus; prints the held-out scores and writes the model files."""
+    from jiyi.extract.ner import MODEL_DIR
+    from jiyi.extract.ner.train import main as train_main
+
+    raise typer.Exit(train_main([str(corpus), str(out or MODEL_DIR)]))
+
+
+@bench_app.command("ner")
+def bench_ner(chars: int = typer.Option(1_000_000, help="How many characters to tag."),
+              corpus: Path = typer.Option(None, help="BIO corpus whose sentences make the text "
+                                          "(default: ../shared/data/ner/peoples_daily_dev.bio.txt).")) -> None:
+    """chars/s of Jiyi's recogniser and of jieba.posseg on the same text, their ratio, and peak memory."""
+    from jiyi.extract.ner.bench import main as bench_main
+
+    raise typer.Exit(bench_main(["--chars", str(chars)] + (["--corpus", str(corpus)] if corpus else [])))
 
 
 @app.command()
