@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Protocol
@@ -48,14 +49,23 @@ def extract(record: Record, components: list[Component]) -> list[Mention]:
 
 
 def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
-    """Keep, per field, the longest (then most confident) of any overlapping spans."""
+    """Keep, per field, the longest (then most confident) of any overlapping spans.
+
+    Kept spans never overlap, so sorted by start their ends are sorted too: a candidate is
+    checked against its two neighbours found by bisection, keeping a 10 MB line linear-ish.
+    """
     ranked = sorted(mentions, key=lambda m: (m.field, -(m.end - m.start), -m.confidence, m.start))
     kept: list[Mention] = []
-    taken: dict[str, list[tuple[int, int]]] = {}
+    starts: dict[str, list[int]] = {}
+    ends: dict[str, list[int]] = {}
     for mention in ranked:
-        spans = taken.setdefault(mention.field, [])
-        if any(mention.start < end and start < mention.end for start, end in spans):
+        field_starts, field_ends = starts.setdefault(mention.field, []), ends.setdefault(mention.field, [])
+        index = bisect.bisect_right(field_starts, mention.start)
+        overlaps_before = index > 0 and field_ends[index - 1] > mention.start
+        overlaps_after = index < len(field_starts) and field_starts[index] < mention.end
+        if overlaps_before or overlaps_after:
             continue
-        spans.append((mention.start, mention.end))
+        field_starts.insert(index, mention.start)
+        field_ends.insert(index, mention.end)
         kept.append(mention)
     return sorted(kept, key=lambda m: (m.field, m.start))

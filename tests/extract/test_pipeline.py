@@ -102,3 +102,18 @@ def test_traditional_text_is_read_and_quoted_as_written(tmp_path):
     entities, _ = Resolver().resolve(mentions, {"R1": record})
     (mao,) = [e for e in entities if e.type is EntityType.PER]
     assert mao.label == "毛泽东" and "毛澤東" in mao.aliases
+
+
+def test_a_long_line_takes_linear_time(tmp_path):
+    import time
+
+    components = pipeline(tmp_path)
+    sentence = "1935年1月，中共中央政治局在遵义召开扩大会议，毛泽东、周恩来出席。"
+    seconds = []
+    for repeats in (15_000, 30_000):  # about 0.5 and 1 million characters on one line
+        record = Record(id="R", title="", record_set="t", text=sentence * repeats)
+        started = time.perf_counter()
+        found = extract(record, components)
+        seconds.append(time.perf_counter() - started)
+        assert len(found) >= 3 * repeats
+    assert seconds[1] / seconds[0] < 3  # quadratic work would give about 4
