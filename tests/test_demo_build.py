@@ -69,3 +69,25 @@ def test_unverified_memory_of_the_world_years_are_marked_as_such(built_demo):
     assert unverified and all("入选年份" in r.extra for r in mow)
     manifest = json.loads((ws.public_iiif_dir / unverified[0].id / "manifest.json").read_text(encoding="utf-8"))
     assert "待核实" in json.dumps(manifest, ensure_ascii=False)
+
+
+def test_the_demo_graph_holds_resolved_entities_and_relations_with_evidence(built_demo):
+    from jiyi.model import Assertion, EntityType, Mention
+
+    ws, _ = built_demo
+    records = {r.id: r for r in read_jsonl(ws.records_file, Record)}
+    entities = {e.id: e for e in read_jsonl(ws.entities_file, Entity)}
+    mao = next(e for e in entities.values() if e.type is EntityType.PER and e.label == "毛泽东")
+    assert "润之" in mao.aliases and mao.qid == "Q5816" and len(mao.record_ids) > 10
+    yanan = next(e for e in entities.values() if e.type is EntityType.LOC and "延安" in [e.label, *e.aliases])
+    assert yanan.latitude and yanan.admin[0] == "陕西省"
+    for mention in read_jsonl(ws.mentions_file, Mention):
+        assert getattr(records[mention.record_id], mention.field)[mention.start:mention.end] == mention.text
+        assert mention.entity_id in entities
+    assertions = list(read_jsonl(ws.assertions_file, Assertion))
+    kinds = {a.predicate for a in assertions}
+    assert {"created", "participatedIn", "tookPlaceAt", "memberOf"} <= kinds
+    for a in assertions:
+        assert a.record_id in records and 0 <= a.start < a.end and a.method and 0 < a.confidence <= 1
+    turtle = (ws.public_graph_dir / "public.ttl").read_text(encoding="utf-8")
+    assert "owl:sameAs <http://www.wikidata.org/entity/Q5816>" in turtle and "rico:isOrWasParticipantIn" in turtle
