@@ -69,9 +69,9 @@ def evaluate(tagger, sents: list[tuple[str, list[str]]]) -> dict:
 
 
 def train(corpus: Path, out_dir: Path, *, dev_fraction: float = 0.1, seconds_budget: float = 1200,
-          max_iterations: int = 200, c1: float = 0.05, c2: float = 0.01, minfreq: int = 1,
-          folds: int = 10, scheme: str = "BIO", limit: int | None = None,
-          templates: tuple[str, ...] = TEMPLATES,
+          max_iterations: int = 130, c1: float = 0.05, c2: float = 0.01, minfreq: int = 1,
+          folds: int = 10, scheme: str = "BIOES", limit: int | None = None,
+          templates: tuple[str, ...] = ALL_TEMPLATES,
           crfsuite_path: Path | None = None, pd_dev: Path | None = SHARED_PD_DEV,
           progress: bool = True) -> dict:
     """Train on ``corpus`` minus its held-out tail; write the model to ``out_dir``; return metrics."""
@@ -164,13 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path, help="where the model files go (extract/ner/model)")
     parser.add_argument("--dev-fraction", type=float, default=0.1)
     parser.add_argument("--seconds-budget", type=float, default=1200)
-    parser.add_argument("--max-iterations", type=int, default=200)
+    parser.add_argument("--max-iterations", type=int, default=130)
     parser.add_argument("--c1", type=float, default=0.05)
     parser.add_argument("--c2", type=float, default=0.01)
     parser.add_argument("--minfreq", type=int, default=1)
     parser.add_argument("--folds", type=int, default=10)
-    parser.add_argument("--scheme", choices=["BIO", "BIOES"], default="BIO")
-    parser.add_argument("--templates", choices=["base", "wide"], default="base",
+    parser.add_argument("--scheme", choices=["BIO", "BIOES"], default="BIOES")
+    parser.add_argument("--templates", choices=["base", "wide"], default="wide",
                         help="feature templates: base, or wide (adds ±3 context and neighbouring POS)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N sentences")
     parser.add_argument("--crfsuite", type=Path, default=None, help="keep crfsuite's model file here")
