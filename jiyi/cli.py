@@ -35,6 +35,22 @@ def fail(error: JiyiError) -> None:
     raise typer.Exit(error.exit_code)
 
 
+def workspace_or_fail(workspace: Path):
+    """The workspace and its checked config; a located error and exit code 2 otherwise."""
+    try:
+        return open_workspace(workspace)
+    except JiyiError as error:
+        fail(error)
+
+
+def extracted_entities(ws, workspace: Path) -> list:
+    from jiyi.model import Entity, read_jsonl
+
+    if not ws.entities_file.is_file():
+        fail(JiyiError("E605", f"{workspace}: nothing extracted yet", f"run `jiyi build --workspace {workspace}` first"))
+    return list(read_jsonl(ws.entities_file, Entity))
+
+
 def report(summary: BuildSummary, ws_root: Path) -> None:
     """Print problems (located, with a fix), then the one-line summary; exit 1 when rows were dropped."""
     for problem in summary.problems:
@@ -106,16 +122,11 @@ NoteOption = typer.Option("", "--note", help="Why: kept with the decision for th
 
 def _decide(workspace: Path, action: str, target: str, value: str = "", records: str = "", note: str = "") -> None:
     from jiyi.extract.curation import Curation, Decision, check_decision, write_decision
-    from jiyi.model import Entity, SourceRef, read_jsonl
+    from jiyi.model import SourceRef
 
-    try:
-        ws, _ = open_workspace(workspace)
-    except JiyiError as error:
-        fail(error)
+    ws, _ = workspace_or_fail(workspace)
     if action != "add":
-        if not ws.entities_file.is_file():
-            fail(JiyiError("E605", f"{workspace}: nothing extracted yet", f"run `jiyi build --workspace {workspace}` first"))
-        curation = Curation([], list(read_jsonl(ws.entities_file, Entity)), {})
+        curation = Curation([], extracted_entities(ws, workspace), {})
         for name in [target] + ([value] if action == "merge" else []):
             if curation.find(name) is None:
                 fail(JiyiError("E606", f"{name!r} matches no extracted entity",
@@ -134,15 +145,8 @@ def curate_list(workspace: Path = WorkspaceOption,
                 search: str = typer.Option("", "--search", "-s", help="Only entities whose name or alias contains this."),
                 limit: int = typer.Option(50, help="How many to show, most mentioned first.")) -> None:
     """List extracted entities: id, type, name, aliases, how many records mention them."""
-    from jiyi.model import Entity, read_jsonl
-
-    try:
-        ws, _ = open_workspace(workspace)
-    except JiyiError as error:
-        fail(error)
-    if not ws.entities_file.is_file():
-        fail(JiyiError("E605", f"{workspace}: nothing extracted yet", f"run `jiyi build --workspace {workspace}` first"))
-    entities = [e for e in read_jsonl(ws.entities_file, Entity)
+    ws, _ = workspace_or_fail(workspace)
+    entities = [e for e in extracted_entities(ws, workspace)
                 if (not kind or e.type.value == kind.upper()) and (not search or any(search in n for n in [e.label, *e.aliases]))]
     entities.sort(key=lambda e: (-len(e.record_ids), e.label))
     for entity in entities[:limit]:
@@ -270,10 +274,7 @@ def app_command(workspace: Path = WorkspaceOption,
                 port: int = typer.Option(8501, help="Port to serve on (localhost)."),
                 headless: bool = typer.Option(True, help="Do not open a browser window.")) -> None:
     """Start the Streamlit app (exhibits, items, graph explorer) on the workspace's build."""
-    try:
-        ws, _ = open_workspace(workspace)
-    except JiyiError as error:
-        fail(error)
+    ws, _ = workspace_or_fail(workspace)
     if not ws.public_records_file.is_file():
         fail(JiyiError("E030", f"{workspace}: not built yet", f"run `jiyi build --workspace {workspace}` first"))
     import jiyi.apps  # found wherever the package was installed, editable or not
