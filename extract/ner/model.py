@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from jiyi.model import atomic_writer
+
 from .features import ALL_TEMPLATES, TEMPLATES, TYPES, Lexicon, Segmenter, code_points, featurise
 
 MODEL_DIR = Path(__file__).parent / "model"
@@ -123,15 +125,18 @@ class CrfWeights:
             keys, weights = table[-2], table[-1]
             arrays[f"{name}.keys"] = keys
             arrays[f"{name}.weights"] = weights.astype(np.float32)
-        np.savez_compressed(path / "crf.npz", **arrays)
-        (path / "labels.json").write_text(json.dumps({"labels": self.labels, "templates": list(self.templates)}))
+        # each file appears whole or not at all: a crash mid-save never leaves a model that loads half
+        with atomic_writer(path / "crf.npz", "wb") as out:
+            np.savez_compressed(out, **arrays)
+        with atomic_writer(path / "labels.json") as out:
+            out.write(json.dumps({"labels": self.labels, "templates": list(self.templates)}))
 
     @classmethod
     def load(cls, path: Path) -> "CrfWeights":
         meta = json.loads((path / "labels.json").read_text())
         templates = tuple(meta["templates"])
         if not set(templates) <= set(ALL_TEMPLATES):
-            raise ValueError(f"E301 {path}: the model was trained with other feature templates; "
+            raise ValueError(f"E702 {path}: the model was trained with other feature templates; "
                              "retrain it with `python -m jiyi.extract.ner.train`")
         with np.load(path / "crf.npz") as z:
             tables = {name: (z[f"{name}.keys"], z[f"{name}.weights"].astype(np.float32)) for name in templates}

@@ -19,6 +19,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from jiyi.model import atomic_writer, write_json
+
 from .features import ALL_TEMPLATES, TEMPLATES, TYPES, Lexicon, Segmenter, attribute_lists, featurise
 from .score import format_scores, read_bio, score, spans
 
@@ -132,9 +134,8 @@ def train(corpus: Path, out_dir: Path, *, dev_fraction: float = 0.1, seconds_bud
     for text, tags in train_sents:
         for word, typ in entities(text, tags):
             full.add(word, typ)
-    (out_dir / "lexicon.tsv").write_text(
-        "".join(f"{w}\t{TYPES[t]}\n" for w, m in sorted(full.entries.items()) for t in range(3) if m >> t & 1),
-        encoding="utf-8")
+    with atomic_writer(out_dir / "lexicon.tsv") as out:
+        out.write("".join(f"{w}\t{TYPES[t]}\n" for w, m in sorted(full.entries.items()) for t in range(3) if m >> t & 1))
     workdir.cleanup()
 
     model = Tagger(out_dir)
@@ -153,7 +154,7 @@ def train(corpus: Path, out_dir: Path, *, dev_fraction: float = 0.1, seconds_bud
         metrics["peoples_daily_dev"] = evaluate(model, read_bio(pd_dev))
         log("People's Daily dev:\n" + format_scores(metrics["peoples_daily_dev"]))
     metrics["seconds"] = round(time.perf_counter() - t_start, 1)
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
+    write_json(out_dir / "metrics.json", metrics)
     return metrics
 
 
