@@ -104,3 +104,18 @@ def test_app_refuses_an_unbuilt_workspace(tmp_path):
     assert jiyi("init", str(tmp_path / "ws")).returncode == 0
     result = jiyi("app", "-w", str(tmp_path / "ws"))
     assert result.returncode == 1 and "not built yet" in result.stderr
+
+
+def test_bench_ner_prints_both_speeds_and_their_ratio():
+    import pytest
+
+    from helpers import SHARED
+
+    if not (SHARED / "data" / "ner" / "peoples_daily_dev.bio.txt").is_file():
+        pytest.skip("the People's Daily corpus sits in ../shared beside the checkout")
+    result = jiyi("bench", "ner", "--chars", "20000")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split(":")[0].strip(): line for line in result.stdout.splitlines()}
+    assert "chars/s" in lines["ner"] and "chars/s" in lines["posseg"]
+    assert float(lines["ratio ner/posseg"].split(":")[1]) > 0
+    assert "MiB" in lines["peak traced memory"]
