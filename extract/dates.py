@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 
 from jiyi.dates import FESTIVALS, FOLD, REIGNS, normalise_date
-from jiyi.model import EntityType, Mention, Record
+from jiyi.model import TEXT_FIELDS, EntityType, Mention, Record
 
-from .recognise import FIELDS
 
 S = " ?"  # archives' OCR and hand-typed text put stray spaces between the parts
 N = "[0-9〇零○一二三四五六七八九十廿卅]"
@@ -53,7 +52,7 @@ class DateFinder:
     def __call__(self, record: Record) -> list[Mention]:
         context = int(record.date[:4]) if re.match(r"\d{4}", record.date or "") else None
         mentions = []
-        for field_name in FIELDS:
+        for field_name in TEXT_FIELDS:
             text = getattr(record, field_name)
             folded = text.translate(FOLD)  # one character for one, so offsets still fit `text`
             for match in DATE_PATTERN.finditer(folded):

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 from jiyi.dates import DateError, parse_date
-from jiyi.model import EntityType, Mention, Record
+from jiyi.model import TEXT_FIELDS, EntityType, Mention, Record
 
 from .places import Gazetteer, default_gazetteer, short_name
-from .recognise import FIELDS
+from .userdict import read_dictionary
 
 EVENTS_FILE = Path(__file__).parent / "dictionaries" / "events.txt"
 USER_TAG = "event"  # tag of event words in users' jieba-format dictionaries
@@ -52,13 +52,8 @@ def load_event_dictionary(path: Path = EVENTS_FILE) -> dict[str, str]:
 
 
 def jieba_words(path: Path, tags: set[str]) -> set[str]:
-    """Words of a jieba user dictionary (word [freq] [tag]) carrying one of the tags."""
-    words = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[-1] in tags:
-            words.add(parts[0])
-    return words
+    """Words of a jieba user dictionary carrying one of the tags."""
+    return {word for word, _, tag in read_dictionary(path) if tag in tags}
 
 
 class EventFinder:
@@ -111,7 +106,7 @@ class EventFinder:
 
     def __call__(self, record: Record) -> list[Mention]:
         mentions = []
-        for field_name in FIELDS:
+        for field_name in TEXT_FIELDS:
             text = getattr(record, field_name)
             taken: list[tuple[int, int]] = []
             ranked = sorted(self.candidates(text), key=lambda c: (-PRIORITY[c[2]], -(c[1] - c[0]), c[0]))
@@ -121,7 +116,7 @@ class EventFinder:
                 taken.append((start, end))
                 mentions.append(Mention(record_id=record.id, start=start, end=end, text=text[start:end],
                                         type=EntityType.EVENT, method=method, confidence=confidence, field=field_name))
-        return sorted(mentions, key=lambda m: (FIELDS.index(m.field), m.start))
+        return sorted(mentions, key=lambda m: (TEXT_FIELDS.index(m.field), m.start))
 
 
 def event_context(record: Record, mention: Mention, mentions: list[Mention],

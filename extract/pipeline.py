@@ -7,13 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Protocol
 
-from jiyi.model import Mention, Record
+from jiyi.model import TEXT_FIELDS, Mention, Record
 
 from .dates import DateFinder
 from .events import EventFinder
 from .ner import NerRecogniser
 from .normalise import normalise_text
-from .recognise import FIELDS, JiebaRecogniser
+from .recognise import JiebaRecogniser
 
 
 class Component(Protocol):
@@ -41,7 +41,7 @@ def make_pipeline(names: list[str], *, dictionaries: list[Path]) -> list[Compone
 def extract(record: Record, components: list[Component]) -> list[Mention]:
     """Components read a normalised copy (simplified, half-width, same length), so offsets
     hold for the original, whose exact spelling each mention then quotes."""
-    view = replace(record, **{name: normalise_text(getattr(record, name)) for name in FIELDS})
+    view = replace(record, **{name: normalise_text(getattr(record, name)) for name in TEXT_FIELDS})
     found = [mention for component in components for mention in component(view)]
     for mention in found:
         mention.text = getattr(record, mention.field)[mention.start:mention.end]

@@ -12,7 +12,9 @@ from pathlib import Path
 import jieba
 import jieba.posseg
 
-from jiyi.model import EntityType, Mention, Record
+from jiyi.model import TEXT_FIELDS, EntityType, Mention, Record
+
+from .userdict import read_dictionary
 
 # jieba's tags for names. People need nr, nrfg and nrt together (DESIGN.md).
 TAG_TYPES = {
@@ -22,7 +24,6 @@ TAG_TYPES = {
 }
 BUNDLED_DICTIONARY = Path(__file__).parent / "dictionaries" / "archives.txt"
 SURNAMES_FILE = Path(__file__).parent / "dictionaries" / "surnames.txt"
-FIELDS = ("title", "abstract", "text")  # the record fields read, in this order
 
 jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at INFO
 
@@ -40,10 +41,9 @@ class JiebaRecogniser:
         self.tokenizer = jieba.Tokenizer()  # our own, so user words never leak into jieba's global one
         self.dictionary_words: dict[str, str] = {}
         for path in [BUNDLED_DICTIONARY, *dictionaries]:
-            for line in path.read_text(encoding="utf-8").splitlines():
-                parts = line.split()
-                if len(parts) >= 3 and parts[2] in TAG_TYPES:
-                    self.dictionary_words[parts[0]] = parts[2]
+            for word, _, tag in read_dictionary(path):
+                if tag in TAG_TYPES:
+                    self.dictionary_words[word] = tag
             self.tokenizer.load_userdict(str(path))
         self.tagger = jieba.posseg.POSTokenizer(self.tokenizer)
         single, compound = SURNAMES_FILE.read_text(encoding="utf-8").split("\n", 1)
@@ -56,7 +56,7 @@ class JiebaRecogniser:
 
     def __call__(self, record: Record) -> list[Mention]:
         mentions: list[Mention] = []
-        for field_name in FIELDS:
+        for field_name in TEXT_FIELDS:
             text = getattr(record, field_name)
             offset = 0
             for pair in self.tagger.cut(text):

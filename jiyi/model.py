@@ -116,6 +116,10 @@ class Record:
         return self.access.is_public
 
 
+# The record fields extraction reads, in this order; a Mention's `field` is one of them.
+TEXT_FIELDS = ("title", "abstract", "text")
+
+
 @dataclass
 class Mention:
     """A span of a record's text that names an entity."""

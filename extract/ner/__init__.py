@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jiyi.model import EntityType, Mention, Record
+from jiyi.model import TEXT_FIELDS, EntityType, Mention, Record
 
 from .model import MODEL_DIR, Span, Tagger
 
-FIELDS = ("title", "abstract", "text")  # the record fields read, in this order
 BUNDLED_DICTIONARY = Path(__file__).resolve().parent.parent / "dictionaries" / "archives.txt"
 
 __all__ = ["NerRecogniser", "Tagger", "MODEL_DIR"]
@@ -37,9 +36,9 @@ class NerRecogniser:
         return self.tagger.tag_texts(texts)
 
     def __call__(self, record: Record) -> list[Mention]:
-        texts = [getattr(record, f) or "" for f in FIELDS]
+        texts = [getattr(record, f) or "" for f in TEXT_FIELDS]
         mentions = []
-        for field_name, text, found in zip(FIELDS, texts, self.tag_texts(texts)):
+        for field_name, text, found in zip(TEXT_FIELDS, texts, self.tag_texts(texts)):
             for start, end, typ, confidence in found:
                 from_dictionary = confidence >= 1.0 and text[start:end] in self.tagger.user_words
                 mentions.append(Mention(

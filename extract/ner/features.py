@@ -8,9 +8,7 @@ features by construction.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -125,23 +123,6 @@ class Lexicon:
             out[t][s] |= 1
             out[t][e - 1] |= 4
         return out
-
-
-def read_dictionary(path: Path) -> list[tuple[str, int | None, str | None]]:
-    """A jieba user dictionary: ``word [freq] [tag]`` per line; blank and # lines skipped."""
-    rows = []
-    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
-        parts = line.split()
-        if not parts or parts[0].startswith("#"):
-            continue
-        word, freq, tag = parts[0], None, None
-        rest = parts[1:]
-        if rest and re.fullmatch(r"\d+", rest[0]):
-            freq = int(rest.pop(0))
-        if rest:
-            tag = rest[0]
-        rows.append((word, freq, tag))
-    return rows
 
 
 @dataclass

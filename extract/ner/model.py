@@ -221,7 +221,8 @@ class Tagger:
 
     def __init__(self, model_dir: Path = MODEL_DIR, *, dictionaries: list[Path] = (),
                  dictionary_wins: bool = False):
-        from .features import DICT_TAG_TYPES, read_dictionary
+        from ..userdict import read_dictionary
+        from .features import DICT_TAG_TYPES
 
         self.weights = CrfWeights.load(model_dir)
         self.segmenter = Segmenter()
