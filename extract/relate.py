@@ -16,7 +16,8 @@ import re
 
 from jiyi.model import Assertion, Entity, EntityType, Mention, Record
 
-SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+from .events import SENTENCE_END
+
 POST = re.compile(r"^(?:常委|常务委员|委员|主席|副主席|总书记|书记|总司令|副总司令|司令员|司令|政治委员|政委|"
                   r"军长|师长|团长|部长|主任|秘书长|总理|代表|负责人|领导人)?$")
 CO_OCCURRENCE = {
