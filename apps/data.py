@@ -122,7 +122,7 @@ def set_labels() -> dict[str, tuple[str, str]]:
     """record set id → (zh, en) title, from the graph; the id itself when the graph has none."""
     rows = select("""SELECT ?set (SAMPLE(?zh) AS ?zh) (SAMPLE(?en) AS ?en) WHERE {
         ?set a rico:RecordSet . FILTER(CONTAINS(STR(?set), "/recordset/"))
-        OPTIONAL { ?set rico:title ?zh FILTER(LANG(?zh) = "zh") }
+        OPTIONAL { ?set rico:title ?zh FILTER(LANGMATCHES(LANG(?zh), "zh")) }
         OPTIONAL { ?set rico:title ?en FILTER(LANG(?en) = "en") } } GROUP BY ?set""") if graph_available() else []
     labels = {}
     for row in rows:
@@ -135,6 +135,8 @@ def _unquote_tail(uri: str) -> str:
     return unquote(uri.rsplit("/", 1)[-1])
 
 
+# Labels come in several scripts (zh-Hans, zh-Hant, pinyin, en); pages show the simplified
+# one, and dates their plain EDTF label.
 def record_entities(record_id: str) -> list[dict[str, str]]:
     """Entities the graph's annotations say this record mentions, with how often and how found."""
     if not graph_available():
@@ -147,7 +149,7 @@ def record_entities(record_id: str) -> list[dict[str, str]]:
         ?a oa:hasBody ?entity ; prov:wasDerivedFrom ?record .
         OPTIONAL {{ ?a ?pm ?method FILTER(STRENDS(STR(?pm), "#method")) }}
         OPTIONAL {{ ?a ?pc ?conf FILTER(STRENDS(STR(?pc), "#confidence")) }}
-        ?entity a ?type ; rdfs:label ?label .
+        ?entity a ?type ; rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "zh-Hans") || LANG(?label) = "")
         }} GROUP BY ?entity ?type ?label ORDER BY DESC(?mentions) ?label""")
 
 
@@ -157,7 +159,7 @@ def record_entity_links() -> list[dict[str, str]]:
         return []
     return select("""SELECT DISTINCT ?id ?entity ?type ?label WHERE {
         ?record a rico:Record ; rico:identifier ?id ; (rico:hasOrHadSubject|rico:isAssociatedWithDate) ?entity .
-        ?entity a ?type ; rdfs:label ?label . }""")
+        ?entity a ?type ; rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "zh-Hans") || LANG(?label) = "") }""")
 
 
 @st.cache_data(show_spinner=False)

@@ -7,13 +7,15 @@ and publicly only when at least one public record points at it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, Triple
 
 from jiyi.model import Assertion, Entity, EntityType, Mention, Record, entity_key
 
-from .vocab import A, ALT_LABEL, LABEL, RDF, SAME_AS, XSD, Minter, oa, prov, rico, schema
+from .labels import as_written, both_scripts, entity_labels
+from .vocab import A, ALT_LABEL, LABEL, RDF, SAME_AS, XSD, Minter, oa, prov, rico, rico_record_set_type, schema
 
 ENTITY_CLASSES = {
     EntityType.PER: ("person", "Person"),
@@ -28,14 +30,19 @@ DECIMAL = NamedNode(XSD + "decimal")
 RELATION_PROPERTIES = {
     "participatedIn": "isOrWasParticipantIn",
     "tookPlaceAt": "hasOrHadLocation",
-    "tookPlaceOn": "isAssociatedWithDate",
+    "tookPlaceOn": "occurredAtDate",
     "memberOf": "isOrWasMemberOf",
 }
 INTEGER = NamedNode(XSD + "integer")
 
 
-def zh(text: str) -> Literal:
-    return Literal(text, language="zh")
+# The EDTF values jiyi.dates writes: a year, month or day, optionally with X digits, a
+# qualifier, negative (astronomical) years, or an interval with open ends (..).
+# graph/shapes.ttl checks the same form.
+_EDTF_DATE = r"-?\d{2}(?:\d\d|\dX|XX)(?:-\d{2}(?:-\d{2})?)?[~?%]?"
+EDTF = re.compile(rf"{_EDTF_DATE}|(?:{_EDTF_DATE}|\.\.)/(?:{_EDTF_DATE}|\.\.)")
+# EDTF qualifiers at the end of a date (1935~, 1935?, 1935%), as RiC-O's free-text dateQualifier.
+DATE_QUALIFIERS = {"~": "approximate", "?": "uncertain", "%": "approximate and uncertain"}
 
 
 @dataclass
@@ -64,8 +71,32 @@ class TripleMaker:
         self.extraction = minter.node("activity", "extract")
 
     def entity_node(self, entity: Entity) -> NamedNode:
+        if entity.type is EntityType.TIME:  # one node per date, whether catalogued or read in the text
+            return self.mint.node("date", entity.label if EDTF.fullmatch(entity.label) else entity.id)
         kind, _ = ENTITY_CLASSES[entity.type]
         return self.mint.node(kind, entity.id)
+
+    def unread_date(self, parts: GraphParts, entity: Entity, public: bool) -> NamedNode:
+        """A date expression no rule could normalise: kept as written, for a curator to read."""
+        node = self.mint.node("date", entity.id)
+        self.share(parts, node, [Triple(node, A, rico("Date")), Triple(node, rico("expressedDate"), as_written(entity.label)),
+                                 Triple(node, LABEL, as_written(entity.label))], public)
+        return node
+
+    def date(self, parts: GraphParts, edtf: str, public: bool) -> NamedNode:
+        """A rico:Date for an ISO 8601 / EDTF value; an interval also points at the Dates of its ends."""
+        node = self.mint.node("date", edtf)
+        triples = [Triple(node, A, rico("Date")), Triple(node, rico("normalizedDateValue"), Literal(edtf)),
+                   Triple(node, LABEL, Literal(edtf))]
+        if edtf[-1:] in DATE_QUALIFIERS:
+            triples.append(Triple(node, rico("dateQualifier"), Literal(DATE_QUALIFIERS[edtf[-1]], language="en")))
+        if "/" in edtf:
+            start, _, end = edtf.partition("/")
+            for value, link in ((start, "hasBeginningDate"), (end, "hasEndDate")):
+                if value and value != "..":  # ".." is EDTF's open end
+                    triples.append(Triple(node, rico(link), self.date(parts, value, public)))
+        self.share(parts, node, triples, public)
+        return node
 
     def build(self, records: list[Record], mentions: list[Mention], assertions: list[Assertion]) -> GraphParts:
         parts = GraphParts()
@@ -95,35 +126,36 @@ class TripleMaker:
         triples = [
             Triple(node, A, rico("Record")),
             Triple(node, rico("identifier"), Literal(record.id)),
-            Triple(node, rico("title"), zh(record.title)),
-            Triple(node, LABEL, zh(record.title)),
+            Triple(node, rico("title"), as_written(record.title)),
+            *(Triple(node, LABEL, label) for label in both_scripts(record.title)),
             Triple(node, rico("conditionsOfAccess"), Literal(record.access.value)),
         ]
         if record.abstract:
-            triples.append(Triple(node, rico("scopeAndContent"), zh(record.abstract)))
+            triples.append(Triple(node, rico("scopeAndContent"), as_written(record.abstract)))
         if record.note:
-            triples.append(Triple(node, rico("note"), zh(record.note)))
+            triples.append(Triple(node, rico("note"), as_written(record.note)))
 
         set_node = self.mint.node("recordset", record.record_set)
         label_zh, label_en = self.record_set_labels.get(record.record_set, (record.record_set, record.record_set))
         self.share(parts, set_node, [
             Triple(set_node, A, rico("RecordSet")),
-            Triple(set_node, rico("title"), zh(label_zh)),
+            # A catalogue's record set gathers items by theme: a collection in RiC's terms.
+            Triple(set_node, rico("hasRecordSetType"), rico_record_set_type("Collection")),
+            Triple(set_node, rico("title"), as_written(label_zh)),
             Triple(set_node, rico("title"), Literal(label_en, language="en")),
+            *(Triple(set_node, LABEL, label) for label in both_scripts(label_zh)),
+            Triple(set_node, LABEL, Literal(label_en, language="en")),
         ], record.is_public)
         triples.append(Triple(node, rico("isOrWasIncludedIn"), set_node))
 
         if record.fonds:
             fonds = self.mint.node("fonds", record.fonds)
-            self.share(parts, fonds, [Triple(fonds, A, rico("RecordSet")), Triple(fonds, rico("title"), zh(record.fonds))], record.is_public)
+            self.share(parts, fonds, [Triple(fonds, A, rico("RecordSet")), Triple(fonds, rico("hasRecordSetType"), rico_record_set_type("Fonds")),
+                                      Triple(fonds, rico("title"), as_written(record.fonds)),
+                                      *(Triple(fonds, LABEL, label) for label in both_scripts(record.fonds))], record.is_public)
             triples.append(Triple(node, rico("isOrWasIncludedIn"), fonds))
         if record.date:
-            date = self.mint.node("date", record.date)
-            self.share(parts, date, [
-                Triple(date, A, rico("Date")),
-                Triple(date, rico("normalizedDateValue"), Literal(record.date)),
-            ], record.is_public)
-            triples.append(Triple(node, rico("hasCreationDate"), date))
+            triples.append(Triple(node, rico("hasCreationDate"), self.date(parts, record.date, record.is_public)))
         for role, name in (("hasCreator", record.creator), ("hasOrHadHolder", record.holder)):
             for agent_name in [n for n in name.replace("；", ";").replace("、", ";").split(";") if n.strip()]:
                 agent = self.agent(agent_name.strip(), parts, record.is_public)
@@ -140,15 +172,16 @@ class TripleMaker:
             self.share(parts, node, self.entity_triples(entity, node), public)
             return node
         node = self.mint.node("agent", entity_key(EntityType.ORG, name))
-        self.share(parts, node, [Triple(node, A, rico("Agent")), Triple(node, rico("name"), zh(name)), Triple(node, LABEL, zh(name))], public)
+        self.share(parts, node, [Triple(node, A, rico("Agent")), Triple(node, rico("name"), as_written(name)),
+                                 *(Triple(node, LABEL, label) for label in both_scripts(name))], public)
         return node
 
     def entity_triples(self, entity: Entity, node: NamedNode) -> list[Triple]:
         _, cls = ENTITY_CLASSES[entity.type]
-        triples = [Triple(node, A, rico(cls)), Triple(node, LABEL, zh(entity.label))]
-        name = rico("expressedDate") if entity.type is EntityType.TIME else rico("name")
-        triples += [Triple(node, name, zh(entity.label))]
-        triples += [Triple(node, ALT_LABEL, zh(alias)) for alias in entity.aliases]
+        in_gazetteer = entity.latitude is not None
+        triples = [Triple(node, A, rico(cls)), Triple(node, rico("name"), as_written(entity.label))]
+        triples += [Triple(node, LABEL, label) for label in entity_labels(entity.label, entity.type, in_gazetteer=in_gazetteer)]
+        triples += [Triple(node, ALT_LABEL, as_written(alias)) for alias in entity.aliases]
         if entity.qid:
             triples.append(Triple(node, SAME_AS, NamedNode(f"http://www.wikidata.org/entity/{entity.qid}")))
         if entity.latitude is not None and entity.longitude is not None:
@@ -158,17 +191,21 @@ class TripleMaker:
                 Triple(node, schema("longitude"), Literal(f"{entity.longitude}", datatype=DECIMAL)),
             ]
         if entity.admin:
-            triples.append(Triple(node, schema("address"), zh(" ".join(entity.admin))))
+            triples.append(Triple(node, schema("address"), as_written(" ".join(entity.admin))))
         if entity.note:
-            triples.append(Triple(node, rico("note"), zh(entity.note)))
+            triples.append(Triple(node, rico("note"), as_written(entity.note)))
         return triples
 
     def mention(self, record_node: NamedNode, record: Record, mention: Mention, parts: GraphParts) -> list[Triple]:
         """record → subject → entity, and an annotation saying where in the text and how it was found."""
         entity = self.entity_by_id.get(mention.entity_id) or Entity(
             id=entity_key(mention.type, mention.text), type=mention.type, label=mention.text)
-        entity_node = self.entity_node(entity)
-        self.share(parts, entity_node, self.entity_triples(entity, entity_node), record.is_public)
+        if entity.type is EntityType.TIME:
+            entity_node = self.date(parts, entity.label, record.is_public) if EDTF.fullmatch(entity.label) \
+                else self.unread_date(parts, entity, record.is_public)  # both at entity_node(entity)
+        else:
+            entity_node = self.entity_node(entity)
+            self.share(parts, entity_node, self.entity_triples(entity, entity_node), record.is_public)
         annotation = self.mint.mention(record.id, mention.field, mention.start, mention.end)
         target = NamedNode(annotation.value + "#target")
         position = NamedNode(annotation.value + "#position")
@@ -192,7 +229,7 @@ class TripleMaker:
             Triple(position, oa("start"), Literal(str(mention.start), datatype=INTEGER)),
             Triple(position, oa("end"), Literal(str(mention.end), datatype=INTEGER)),
             Triple(quote, A, oa("TextQuoteSelector")),
-            Triple(quote, oa("exact"), zh(mention.text)),
+            Triple(quote, oa("exact"), as_written(mention.text)),
         ]
 
     def relation(self, assertion: Assertion) -> list[Triple]:

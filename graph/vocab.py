@@ -7,6 +7,7 @@ from urllib.parse import quote
 from pyoxigraph import NamedNode
 
 RICO = "https://www.ica.org/standards/RiC/ontology#"
+RICO_RECORD_SET_TYPES = "https://www.ica.org/standards/RiC/vocabularies/recordSetTypes#"  # ships in RiC-O 1.1
 PROV = "http://www.w3.org/ns/prov#"
 OA = "http://www.w3.org/ns/oa#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -16,12 +17,17 @@ SCHEMA = "https://schema.org/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OWL = "http://www.w3.org/2002/07/owl#"
 
-PREFIXES = {"rico": RICO, "prov": PROV, "oa": OA, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "schema": SCHEMA,
+PREFIXES = {"rico": RICO, "ric-rst": RICO_RECORD_SET_TYPES, "prov": PROV, "oa": OA, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "schema": SCHEMA,
             "skos": SKOS, "owl": OWL}
 
 
 def rico(name: str) -> NamedNode:
     return NamedNode(RICO + name)
+
+
+def rico_record_set_type(name: str) -> NamedNode:
+    """Fonds, Series, File or Collection, the record set types RiC-O 1.1 defines."""
+    return NamedNode(RICO_RECORD_SET_TYPES + name)
 
 
 def prov(name: str) -> NamedNode:

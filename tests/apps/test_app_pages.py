@@ -65,7 +65,7 @@ def test_item_shows_the_record_and_the_entities_the_graph_says_it_mentions(open_
         PREFIX rico: <https://www.ica.org/standards/RiC/ontology#> PREFIX oa: <http://www.w3.org/ns/oa#>
         PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT DISTINCT ?label WHERE {{ ?r rico:identifier "{record_id}" . ?a prov:wasDerivedFrom ?r ; oa:hasBody ?e .
-        ?e rdfs:label ?label }}""")}
+        ?e rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "zh-Hans") || LANG(?label) = "") }}""")}
     assert expected
 
     at = open_page("views/item.py", id=record_id)

@@ -67,7 +67,7 @@ def test_restricted_records_and_what_only_they_mention_stay_out_of_public(graph_
     store = open_store(graph_workspace)
     found = list(store.query('SELECT ?g WHERE { GRAPH ?g { ?r <https://www.ica.org/standards/RiC/ontology#identifier> "S-1" } }'))
     assert [row["g"].value for row in found] == ["https://example.org/jiyi/graph/restricted"]
-    place = list(store.query('SELECT ?g WHERE { GRAPH ?g { ?p <http://www.w3.org/2000/01/rdf-schema#label> "柳条湾村"@zh } }'))
+    place = list(store.query('SELECT ?g WHERE { GRAPH ?g { ?p <http://www.w3.org/2000/01/rdf-schema#label> "柳条湾村"@zh-Hans } }'))
     assert [row["g"].value for row in place] == ["https://example.org/jiyi/graph/restricted"]
 
 
@@ -113,3 +113,40 @@ def test_relations_are_published_with_their_evidence(graph_workspace):
             ?s rdf:subject ?p ; rdf:predicate rico:isOrWasMemberOf ; rdf:object ?b ; prov:wasDerivedFrom ?r .
             ?r rico:identifier ?record }"""))
     assert [(str(p), str(b), str(r)) for p, b, r in rows] == [("张闻天", "中共中央政治局", "A-1")]
+
+
+def demo_graph(built_demo) -> rdflib.Graph:
+    ws, _ = built_demo
+    return rdflib.Graph().parse(ws.public_graph_dir / "public.ttl", format="turtle")
+
+
+def test_date_ranges_point_at_the_dates_of_their_ends(built_demo):
+    graph = demo_graph(built_demo)
+    rows = list(graph.query("""
+        PREFIX rico: <https://www.ica.org/standards/RiC/ontology#>
+        SELECT ?value ?begin ?end WHERE { ?d a rico:Date ; rico:normalizedDateValue ?value FILTER(CONTAINS(?value, "/"))
+            OPTIONAL { ?d rico:hasBeginningDate/rico:normalizedDateValue ?begin }
+            OPTIONAL { ?d rico:hasEndDate/rico:normalizedDateValue ?end } }"""))
+    assert rows, "the demo has date ranges (MoW inscriptions, spans of telegrams)"
+    for value, begin, end in rows:
+        first, last = str(value).split("/")
+        assert (str(begin) if begin else "..") == first and (str(end) if end else "..") == last
+
+
+def test_labels_carry_the_four_language_tags_and_nothing_else(built_demo):
+    graph = demo_graph(built_demo)
+    tags = {label.language.lower() for label in graph.objects(None, rdflib.RDFS.label) if label.language}
+    assert tags == {"zh-hans", "zh-hant", "zh-latn-pinyin", "en"}
+    person = rdflib.URIRef(next(iter(graph.query(
+        'PREFIX rico: <https://www.ica.org/standards/RiC/ontology#> SELECT ?p WHERE { ?p a rico:Person ; rico:name "毛泽东"@zh-Hans }')))[0])
+    labels = {(label.language.lower(), str(label)) for label in graph.objects(person, rdflib.RDFS.label)}
+    assert {("zh-hant", "毛澤東"), ("zh-latn-pinyin", "Máo Zédōng"), ("en", "Mao Zedong")} <= labels
+
+
+def test_record_sets_say_whether_they_are_fonds_or_collections(built_demo):
+    graph = demo_graph(built_demo)
+    types = {str(t).rsplit("#", 1)[-1] for t in graph.objects(None, rdflib.URIRef(RICO + "hasRecordSetType"))}
+    assert types and types <= {"Fonds", "Series", "File", "Collection"}
+    untyped = list(graph.query("""PREFIX rico: <https://www.ica.org/standards/RiC/ontology#>
+        SELECT ?s WHERE { ?s a rico:RecordSet FILTER NOT EXISTS { ?s rico:hasRecordSetType ?t } }"""))
+    assert untyped == []
