@@ -1,4 +1,4 @@
-"""Graph stage: records + mentions → RiC-O triples in Oxigraph on disk, and Turtle of the public subset."""
+"""Graph stage: records + mentions → RiC-O triples in Oxigraph on disk; the public subset as Turtle, N-Triples and JSON-LD."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from jiyi.model import Assertion, Entity, Mention, Record, StageResult, atomic_w
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
+from .export import write_public_exports
 from .store import open_store
 from .triples import GraphParts, TripleMaker
 from .vocab import PREFIXES, Minter
@@ -43,4 +44,5 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
         public_count = sum(1 for _ in store.quads_for_pattern(None, None, None, public_graph))
     finally:
         del store  # releases the RocksDB lock so the app can open the store
+    write_public_exports(ws, config.base_uri)
     return StageResult("graph", {"triples": len(quads), "public triples": public_count})

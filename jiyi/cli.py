@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from jiyi.build import BuildSummary, build, open_workspace, run_stage
+from jiyi.cli_common import QuietOption, WorkspaceOption, extracted_entities, fail, report, workspace_or_fail
 from jiyi.errors import JiyiError
 from jiyi.progress import Reporter
 
@@ -25,42 +26,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-
-WorkspaceOption = typer.Option(Path("."), "--workspace", "-w", help="The workspace folder (it holds jiyi.toml).")
-QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars; only the summary and problems.")
-
-
-def fail(error: JiyiError) -> None:
-    typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(error.exit_code)
-
-
-def workspace_or_fail(workspace: Path):
-    """The workspace and its checked config; a located error and exit code 2 otherwise."""
-    try:
-        return open_workspace(workspace)
-    except JiyiError as error:
-        fail(error)
-
-
-def extracted_entities(ws, workspace: Path) -> list:
-    from jiyi.model import Entity, read_jsonl
-
-    if not ws.entities_file.is_file():
-        fail(JiyiError("E605", f"{workspace}: nothing extracted yet", f"run `jiyi build --workspace {workspace}` first"))
-    return list(read_jsonl(ws.entities_file, Entity))
-
-
-def report(summary: BuildSummary, ws_root: Path) -> None:
-    """Print problems (located, with a fix), then the one-line summary; exit 1 when rows were dropped."""
-    for problem in summary.problems:
-        typer.echo(f"{'dropped' if problem.dropped else 'warning'}: {problem}", err=True)
-    typer.echo(summary.line())
-    if summary.dropped:
-        typer.echo(f"{len(summary.dropped)} item(s) were left out; each is listed above and in "
-                   f"{ws_root / 'build/internal/problems/'}", err=True)
-        raise typer.Exit(1)
-
 
 @app.command()
 def init(directory: Path = typer.Argument(..., help="Folder for the new workspace (created if missing).")) -> None:
@@ -108,9 +73,14 @@ def _stage_command(name: str, doc: str) -> None:
 
 _stage_command("ingest", "Read the sources (catalogue CSVs, text files, page images) into build/internal/records.jsonl.")
 _stage_command("extract", "Find people, places, organisations and dates in the ingested records (needs `jiyi ingest`).")
-_stage_command("graph", "Write RiC-O triples to the Oxigraph store and the public Turtle (needs `jiyi extract`).")
 _stage_command("iiif", "Write IIIF Presentation 3 manifests and collections, rendering facsimiles where needed.")
 _stage_command("exhibits", "Check the exhibits and write their public versions, leaving out restricted items.")
+
+# `jiyi graph` runs the stage; `jiyi graph validate|export` and `jiyi sparql` live with the graph.
+from jiyi.graph.cli import graph_app, sparql_command  # noqa: E402  (after the stage commands, as listed in --help)
+
+app.add_typer(graph_app, name="graph")
+app.command("sparql")(sparql_command)
 
 
 curate_app = typer.Typer(help="Curators' decisions on extracted entities, kept in curation/decisions.tsv and "

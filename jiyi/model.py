@@ -286,6 +286,12 @@ def read_jsonl(path: Path, cls: type[T]) -> Iterator[T]:
                 yield from_dict(cls, json.loads(line))
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
+
+
 class atomic_writer:
     """Open a text file for writing that appears under its name only when complete."""
 
@@ -303,6 +309,7 @@ class atomic_writer:
     def __exit__(self, exc_type, exc, tb):
         self.file.close()
         if exc_type is None:
+            os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a build's files get the usual mode
             os.replace(self.tmp, self.path)
         else:
             os.unlink(self.tmp)

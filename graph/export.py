@@ -1,0 +1,118 @@
+"""Exports of the built graph: Turtle, N-Triples, N-Quads, TriG and JSON-LD, public or whole.
+
+Oxigraph writes the RDF syntaxes itself. JSON-LD is written here, one node object per
+subject, streamed from the store, compacted with a small published @context (the
+prefixes below): rdflib's compacting serialiser holds the whole graph in memory, which
+the public graph of a large archive would not fit. The context is written beside the
+public exports as `context.jsonld`, and inlined in every JSON-LD file so the file
+reads offline.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
+
+from jiyi.errors import JiyiError
+from jiyi.model import atomic_writer
+from jiyi.workspace import Workspace
+
+from .store import open_store
+from .vocab import PREFIXES, RDF, Minter
+
+FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES, "nquads": RdfFormat.N_QUADS,
+           "trig": RdfFormat.TRIG, "jsonld": None}
+SUFFIXES = {"turtle": ".ttl", "ntriples": ".nt", "nquads": ".nq", "trig": ".trig", "jsonld": ".jsonld"}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def context(base_uri: str) -> dict:
+    """The JSON-LD @context of Jiyi's exports: the vocabularies' prefixes and Jiyi's own terms."""
+    return {"@context": {**PREFIXES, "jiyi": Minter(base_uri).jiyi}}
+
+
+def export(ws: Workspace, base_uri: str, out: Path, *, fmt: str, scope: str = "public") -> int:
+    """Write the public graph, or every graph ("all"), to `out` in `fmt`; returns the number of triples."""
+    if fmt not in FORMATS:
+        raise JiyiError("E430", f"unknown export format {fmt!r}", f"choose one of {', '.join(FORMATS)}")
+    if scope not in ("public", "all"):
+        raise JiyiError("E431", f"unknown scope {scope!r}", "choose public or all")
+    store = open_store(ws)
+    minter = Minter(base_uri)
+    graphs = [minter.graph("public")] if scope == "public" else sorted(store.named_graphs(), key=lambda g: g.value)
+    prefixes = {**PREFIXES, "jiyi": minter.jiyi}
+    with atomic_writer(out, "wb") as stream:
+        if fmt == "jsonld":
+            return _write_jsonld(stream, store, graphs, base_uri)
+        if FORMATS[fmt].supports_datasets:
+            store.dump(stream, format=FORMATS[fmt], **({"from_graph": graphs[0]} if scope == "public" else {}))
+            return sum(1 for g in graphs for _ in store.quads_for_pattern(None, None, None, g))
+        # Turtle and N-Triples hold one graph: the whole is the union, each triple once.
+        union = {(q.subject, q.predicate, q.object) for g in graphs for q in store.quads_for_pattern(None, None, None, g)}
+        quads = (Quad(s, p, o, DefaultGraph()) for s, p, o in sorted(union, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))))
+        serialize(quads, stream, format=FORMATS[fmt], **({"prefixes": prefixes} if fmt == "turtle" else {}))
+        return len(union)
+
+
+def write_public_exports(ws: Workspace, base_uri: str) -> None:
+    """The public graph as N-Triples and JSON-LD beside its Turtle, and the published @context."""
+    folder = ws.public_graph_dir
+    export(ws, base_uri, folder / "public.nt", fmt="ntriples")
+    export(ws, base_uri, folder / "public.jsonld", fmt="jsonld")
+    with atomic_writer(folder / "context.jsonld", "w") as out:
+        json.dump(context(base_uri), out, ensure_ascii=False, indent=1)
+
+
+def _write_jsonld(stream, store, graphs: list[NamedNode], base_uri: str) -> int:
+    """{"@context": …, "@graph": [node objects]}, written as it is read: one subject at a time."""
+    ctx = context(base_uri)["@context"]
+    compact = _compacter(ctx)
+    stream.write(b'{"@context":' + json.dumps(ctx, ensure_ascii=False).encode() + b',"@graph":[')
+    count, first, node, current = 0, True, {}, None
+    quads = (q for g in graphs for q in store.quads_for_pattern(None, None, None, g))
+    for quad in sorted(quads, key=lambda q: q.subject.value) if len(graphs) > 1 else quads:
+        if quad.subject != current:
+            if node:
+                stream.write((b"" if first else b",") + json.dumps(node, ensure_ascii=False).encode())
+                first = False
+            current, node = quad.subject, {"@id": _node_id(quad.subject)}
+        if quad.predicate.value == RDF + "type" and isinstance(quad.object, NamedNode):
+            value, key = compact(quad.object.value), "@type"
+        else:
+            value, key = _value(quad.object, compact), compact(quad.predicate.value)
+        values = node.setdefault(key, [])
+        if value not in values:  # the whole export merges graphs: a shared node is described in each
+            values.append(value)
+            count += 1
+    if node:
+        stream.write((b"" if first else b",") + json.dumps(node, ensure_ascii=False).encode())
+    stream.write(b"]}\n")
+    return count
+
+
+def _compacter(ctx: dict):
+    ordered = sorted(((ns, name) for name, ns in ctx.items()), key=lambda item: -len(item[0]))
+
+    def compact(iri: str) -> str:
+        for namespace, name in ordered:
+            local = iri[len(namespace):]
+            if iri.startswith(namespace) and local and not local.startswith("//") and "/" not in local and "#" not in local:
+                return f"{name}:{local}"
+        return iri
+    return compact
+
+
+def _node_id(term) -> str:
+    return term.value if isinstance(term, NamedNode) else f"_:{term.value}"
+
+
+def _value(term, compact) -> dict:
+    if isinstance(term, Literal):
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value != XSD_STRING:
+            return {"@value": term.value, "@type": compact(term.datatype.value)}
+        return {"@value": term.value}
+    return {"@id": _node_id(term)}

@@ -1,0 +1,45 @@
+"""What every `jiyi` command shares: the workspace and quiet options, located errors, the build report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from jiyi.build import BuildSummary, open_workspace
+from jiyi.errors import JiyiError
+
+WorkspaceOption = typer.Option(Path("."), "--workspace", "-w", help="The workspace folder (it holds jiyi.toml).")
+QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars; only the summary and problems.")
+
+
+def fail(error: JiyiError) -> None:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def workspace_or_fail(workspace: Path):
+    """The workspace and its checked config; a located error and exit code 2 otherwise."""
+    try:
+        return open_workspace(workspace)
+    except JiyiError as error:
+        fail(error)
+
+
+def extracted_entities(ws, workspace: Path) -> list:
+    from jiyi.model import Entity, read_jsonl
+
+    if not ws.entities_file.is_file():
+        fail(JiyiError("E605", f"{workspace}: nothing extracted yet", f"run `jiyi build --workspace {workspace}` first"))
+    return list(read_jsonl(ws.entities_file, Entity))
+
+
+def report(summary: BuildSummary, ws_root: Path) -> None:
+    """Print problems (located, with a fix), then the one-line summary; exit 1 when rows were dropped."""
+    for problem in summary.problems:
+        typer.echo(f"{'dropped' if problem.dropped else 'warning'}: {problem}", err=True)
+    typer.echo(summary.line())
+    if summary.dropped:
+        typer.echo(f"{len(summary.dropped)} item(s) were left out; each is listed above and in "
+                   f"{ws_root / 'build/internal/problems/'}", err=True)
+        raise typer.Exit(1)
