@@ -10,6 +10,7 @@ from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
 from .export import write_public_exports
+from .remote import push_if_configured
 from .store import open_store
 from .triples import GraphParts, TripleMaker
 from .vocab import PREFIXES, Minter
@@ -45,4 +46,6 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     finally:
         del store  # releases the RocksDB lock so the app can open the store
     write_public_exports(ws, config.base_uri)
-    return StageResult("graph", {"triples": len(quads), "public triples": public_count})
+    # Last, and from a read-only handle: a remote store that is down must not cost the local graph or the public files.
+    pushed = push_if_configured(config, open_store(ws), reporter) or {}
+    return StageResult("graph", {"triples": len(quads), "public triples": public_count, **pushed})

@@ -68,7 +68,16 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
         "dictionaries": (list, [], "jieba user dictionaries (word freq tag; tags nr, ns, nt, event), relative to the workspace"),
         "aliases": (list, [], "alias tables (preferred name, type, aliases, Wikidata QID; tab-separated)"),
     },
+    "graph": {
+        "store": (str, "oxigraph", '"oxigraph" keeps the graph on disk only; "sparql" also pushes it to your SPARQL 1.1 store'),
+        "query_endpoint": (str, "", "your store's SPARQL query URL, used to check the push, e.g. http://localhost:3030/ds/query"),
+        "update_endpoint": (str, "", "your store's SPARQL Update URL, e.g. http://localhost:3030/ds/update"),
+        "graph_store_endpoint": (str, "", "your store's Graph Store Protocol URL, e.g. http://localhost:3030/ds/data; "
+                                 "used instead of SPARQL Update when given (faster for big graphs)"),
+        "push_restricted": (bool, False, "also push the restricted graph; only if your store is not public-facing"),
+    },
 }
+GRAPH_STORES = ("oxigraph", "sparql")
 
 ARRAY_TABLES = {"catalogue": CATALOGUE_SCHEMA, "texts": TEXTS_SCHEMA}
 
@@ -107,6 +116,11 @@ class Config:
     font: str = ""
     dictionaries: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    graph_store: str = "oxigraph"
+    query_endpoint: str = ""
+    update_endpoint: str = ""
+    graph_store_endpoint: str = ""
+    push_restricted: bool = False
 
     def record_set_labels(self) -> dict[str, tuple[str, str]]:
         """record_set id → (Chinese label, English label)."""
@@ -152,6 +166,8 @@ def load_config(path: Path) -> Config:
         _fail(path, text, ["project"], "[project] needs a `name`", 'add name = "My archive" under [project]')
     images = _filled(data.get("images", {}), SCHEMA["images"])
     extract = _filled(data.get("extract", {}), SCHEMA["extract"])
+    graph = _filled(data.get("graph", {}), SCHEMA["graph"])
+    _check_graph(graph, path, text)
     return Config(
         name=project["name"],
         base_uri=project["base_uri"].rstrip("/") + "/",
@@ -162,7 +178,27 @@ def load_config(path: Path) -> Config:
         font=images["font"],
         dictionaries=list(extract["dictionaries"]),
         aliases=list(extract["aliases"]),
+        graph_store=graph["store"],
+        query_endpoint=graph["query_endpoint"],
+        update_endpoint=graph["update_endpoint"],
+        graph_store_endpoint=graph["graph_store_endpoint"],
+        push_restricted=graph["push_restricted"],
     )
+
+
+def _check_graph(graph: dict[str, Any], path: Path, text: str) -> None:
+    """[graph]: a known store, and for "sparql" an endpoint to push to; every endpoint an http(s) URL."""
+    if graph["store"] not in GRAPH_STORES:
+        _fail(path, text, ["graph", "store"], f"unknown graph store `{graph['store']}`",
+              "write store = \"oxigraph\" (the default) or store = \"sparql\" (also push to your SPARQL store)")
+    for key in ("query_endpoint", "update_endpoint", "graph_store_endpoint"):
+        if graph[key] and not re.match(r"https?://[^/\s]+", graph[key]):
+            _fail(path, text, ["graph", key], f"`{key}` must be an http:// or https:// URL, not `{graph[key]}`",
+                  f"{key}: {SCHEMA['graph'][key][2]}")
+    if graph["store"] == "sparql" and not (graph["update_endpoint"] or graph["graph_store_endpoint"]):
+        _fail(path, text, ["graph", "store"], 'store = "sparql" needs an endpoint to push to',
+              'add update_endpoint = "http://…/update" (SPARQL Update) or graph_store_endpoint = "http://…/data" '
+              "(Graph Store Protocol) under [graph]")
 
 
 def _filled(table: dict, schema: dict[str, tuple[type, Any, str]]) -> dict[str, Any]:
