@@ -5,11 +5,13 @@ from __future__ import annotations
 from pyoxigraph import Quad, RdfFormat
 
 from jiyi.config import Config
-from jiyi.model import Assertion, Entity, Mention, Record, StageResult, atomic_writer, read_jsonl
+from jiyi.errors import JiyiError
+from jiyi.model import Assertion, Entity, Mention, Problem, Record, StageResult, atomic_writer
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
 from .export import write_public_exports
+from .inputs import read_rows
 from .remote import push_if_configured
 from .store import open_store
 from .triples import GraphParts, TripleMaker
@@ -19,9 +21,12 @@ PUBLIC_TURTLE = "public.ttl"
 
 
 def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter) -> StageResult:
-    mentions = list(read_jsonl(ws.mentions_file, Mention))
-    entities = list(read_jsonl(ws.entities_file, Entity))
-    assertions = list(read_jsonl(ws.assertions_file, Assertion)) if ws.assertions_file.is_file() else []
+    if not ws.entities_file.is_file():
+        raise JiyiError("E011", f"{ws.entities_file}: nothing extracted yet", f"run `jiyi extract --workspace {ws.root}` first")
+    problems: list[Problem] = []
+    mentions = list(read_rows(ws.mentions_file, Mention, problems))
+    entities = list(read_rows(ws.entities_file, Entity, problems))
+    assertions = list(read_rows(ws.assertions_file, Assertion, problems))
     minter = Minter(config.base_uri)
     public_graph, internal_graph = minter.graph("public"), minter.graph("restricted")
     parts: GraphParts = TripleMaker(minter, entities, config.record_set_labels()).build(
@@ -48,4 +53,4 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     write_public_exports(ws, config.base_uri)
     # Last, and from a read-only handle: a remote store that is down must not cost the local graph or the public files.
     pushed = push_if_configured(config, open_store(ws), reporter) or {}
-    return StageResult("graph", {"triples": len(quads), "public triples": public_count, **pushed})
+    return StageResult("graph", {"triples": len(quads), "public triples": public_count, **pushed}, problems)

@@ -227,6 +227,15 @@ def bench_ner(chars: int = typer.Option(1_000_000, help="How many characters to 
     raise typer.Exit(bench_main(["--chars", str(chars)] + (["--corpus", str(corpus)] if corpus else [])))
 
 
+@bench_app.command("graph")
+def bench_graph(triples: int = typer.Option(1_000_000, help="About how many triples to build."),
+                queries: int = typer.Option(50, help="Runs of each explorer query.")) -> None:
+    """Triples into Oxigraph on disk vs rdflib's memory store (time, memory), then the explorer's query latencies."""
+    from jiyi.graph.bench import main as bench_main
+
+    raise typer.Exit(bench_main(["--triples", str(triples), "--queries", str(queries)]))
+
+
 @app.command()
 def demo(workspace: Path = typer.Option(Path("jiyi-demo"), "--workspace", "-w", help="Where to put the demo workspace."),
          quiet: bool = QuietOption) -> None:

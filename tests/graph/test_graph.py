@@ -1,12 +1,14 @@
 """RiC-O triples in Oxigraph on disk; the public Turtle holds nothing of restricted records."""
 
 import csv
+import json
 
 import pytest
 import rdflib
 
 from jiyi.build import build, open_workspace
 from jiyi.graph.store import open_store, rdflib_dataset
+from jiyi.graph.validate import workspace_graph
 from jiyi.graph.vocab import RICO
 from jiyi.progress import QUIET
 
@@ -89,7 +91,7 @@ def test_researchers_can_use_rdflib_over_the_store(graph_workspace):
     assert {"遵义会议决议", "延安来电", "某专案审查材料"} <= titles
 
 
-def test_only_terms_that_ric_o_defines_are_used(graph_workspace):
+def test_only_terms_that_ric_o_defines_are_used(built_demo):
     rico_dir = SHARED / "data" / "rico"
     if not rico_dir.is_dir():
         pytest.skip(f"RiC-O lists not found at {rico_dir} (they sit in ../shared beside the checkout)")
@@ -97,10 +99,16 @@ def test_only_terms_that_ric_o_defines_are_used(graph_workspace):
     for name in ("classes", "object-properties", "datatype-properties"):
         with open(rico_dir / f"RiC-O_1-1_list-of-{name}.csv", encoding="utf-8") as table:
             defined |= {row[0].removeprefix("rico:") for row in csv.reader(table)}
-    graph = public_graph(graph_workspace)
+    ws, _ = built_demo
+    config = open_workspace(ws.root)[1]
+    graph = workspace_graph(ws, config.base_uri, scope="all")  # restricted records too
     used = {str(p).removeprefix(RICO) for p in graph.predicates() if str(p).startswith(RICO)}
     used |= {str(c).removeprefix(RICO) for c in graph.objects(None, rdflib.RDF.type) if str(c).startswith(RICO)}
-    assert used and used <= defined, used - defined
+    assert len(used) > 20 and used <= defined, used - defined
+    # Record set types are individuals of RiC-O 1.1's own vocabulary, which ships in the ontology file.
+    ontology = rdflib.Graph().parse(rico_dir / "RiC-O_1-1.ttl", format="turtle")
+    types = set(graph.objects(None, rdflib.URIRef(RICO + "hasRecordSetType")))
+    assert types and all((t, rdflib.RDF.type, rdflib.OWL.NamedIndividual) in ontology for t in types)
 
 
 def test_relations_are_published_with_their_evidence(graph_workspace):
@@ -150,3 +158,43 @@ def test_record_sets_say_whether_they_are_fonds_or_collections(built_demo):
     untyped = list(graph.query("""PREFIX rico: <https://www.ica.org/standards/RiC/ontology#>
         SELECT ?s WHERE { ?s a rico:RecordSet FILTER NOT EXISTS { ?s rico:hasRecordSetType ?t } }"""))
     assert untyped == []
+
+
+def test_bad_rows_in_the_extraction_output_are_left_out_with_their_line(graph_workspace):
+    ws, config = open_workspace(graph_workspace.root)
+    entities = ws.entities_file.read_text(encoding="utf-8").splitlines()
+    good = json.loads(entities[0])
+    bad_rows = [
+        json.dumps({**good, "id": "x-1", "type": "WEAPON"}),            # an entity type Jiyi does not know
+        json.dumps({**good, "id": "x-2", "latitude": "north"}),         # a literal of the wrong kind
+        json.dumps({**good, "id": "x-3", "latitude": 123.0}),           # out of range
+        "{not json",
+    ]
+    ws.entities_file.write_text("\n".join(entities + bad_rows) + "\n", encoding="utf-8")
+    mentions = ws.mentions_file.read_text(encoding="utf-8").splitlines()
+    bad_mention = json.dumps({**json.loads(mentions[0]), "start": 9, "end": 3})
+    ws.mentions_file.write_text("\n".join(mentions + [bad_mention]) + "\n", encoding="utf-8")
+
+    summary = build(ws, config, QUIET, stages=["graph"])
+    found = {(p.where.file.rsplit("/", 1)[-1], p.where.line): p.message for p in summary.problems}
+    n = len(entities)
+    assert set(found) == {("entities.jsonl", n + 1), ("entities.jsonl", n + 2), ("entities.jsonl", n + 3),
+                          ("entities.jsonl", n + 4), ("mentions.jsonl", len(mentions) + 1)}
+    assert "WEAPON" in found[("entities.jsonl", n + 1)] and "PER" in found[("entities.jsonl", n + 1)]
+    assert "latitude 'north'" in found[("entities.jsonl", n + 2)]
+    assert "offsets 9–3" in found[("mentions.jsonl", len(mentions) + 1)]
+    assert all(p.code == "E440" and "correct this line" in p.fix for p in summary.problems)
+    # ... and everything else was built as before
+    assert {"遵义会议决议", "延安来电"} <= {str(t) for t in public_graph(ws).objects(None, rdflib.URIRef(RICO + "title"))}
+
+
+def test_ids_with_spaces_slashes_and_chinese_make_valid_iris(make_workspace):
+    ws = make_workspace("档号,题名,日期,开放状态,摘要\n红档 1935/遵义-01,遵义会议决议,1935年1月17日,开放,毛泽东出席。\n")
+    ws, config = open_workspace(ws.root)
+    build(ws, config, QUIET, stages=STAGES)
+    graph = public_graph(ws)
+    (record,) = set(graph.subjects(rdflib.RDF.type, rdflib.URIRef(RICO + "Record")))
+    assert " " not in record and "/遵义" not in record and record.startswith("https://example.org/jiyi/record/")
+    from urllib.parse import unquote
+    assert unquote(record.rsplit("/", 1)[-1]) == "红档 1935/遵义-01"
+    assert str(graph.value(record, rdflib.URIRef(RICO + "identifier"))) == "红档 1935/遵义-01"
