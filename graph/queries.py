@@ -54,14 +54,17 @@ def shortest_path(store: Store, start: str, goal: str, *, graphs: list[NamedNode
     for _ in range(max_length):
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1  # grow the smaller side
         values = " ".join(f"<{n}>" for n in frontiers[side])
-        rows = _select(store, f"SELECT DISTINCT ?from ?to WHERE {{ VALUES ?from {{ {values} }} ?from ({PATH_STEP}) ?to }}", graphs)
+        options = {"default_graph": graphs} if graphs else {"use_default_graph_as_union": True}
+        solutions = store.query(f"SELECT ?from ?to WHERE {{ VALUES ?from {{ {values} }} ?from ({PATH_STEP}) ?to }}",
+                                prefixes=PREFIXES, **options)
         frontier = []
-        for row in rows:
-            if row["to"] not in parents[side]:
-                parents[side][row["to"]] = row["from"]
-                frontier.append(row["to"])
-                if row["to"] in parents[1 - side]:
-                    return _join_path(row["to"], parents)
+        for solution in solutions:  # read as tuples: a hub's step returns thousands of rows
+            source, target = solution[0].value, solution[1].value
+            if target not in parents[side]:
+                parents[side][target] = source
+                frontier.append(target)
+                if target in parents[1 - side]:
+                    return _join_path(target, parents)
         frontiers = (frontier, frontiers[1]) if side == 0 else (frontiers[0], frontier)
         if not frontier:
             return []
