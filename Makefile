@@ -15,20 +15,39 @@ $(BIN)/jiyi: pyproject.toml
 
 install: $(BIN)/jiyi
 
-# Debian packages Jiyi uses at run time: a CJK font to render facsimile pages.
+# Debian packages Jiyi uses: a CJK font to render facsimile pages; Java and Maven to fetch
+# and run the real Neo4j and Fuseki servers the tests start (make neo4j, make fuseki).
 system-deps:
 	@if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
 	  echo "installing fonts-noto-cjk (CJK font for facsimile pages)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-noto-cjk; \
 	fi
+	@if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then \
+	  echo "installing Java 17 and Maven (to fetch and run Neo4j and Fuseki for the tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jdk-headless maven; \
+	fi
 
 demo: system-deps install
 	$(BIN)/jiyi demo --workspace $(DEMO)
 	$(BIN)/jiyi app --workspace $(DEMO)
 
-test: system-deps install
+test: system-deps install neo4j fuseki
 	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist *.egg-info
+
+# Neo4j Community 5.26 from Maven Central (needs java and mvn), for `jiyi neo4j sync` and the
+# Neo4j tests: fetches the jars once into ~/.cache/jiyi/neo4j-<version>/lib ($JIYI_CACHE to move it).
+# Start a local server with `$(BIN)/python tools/neo4j_server.py start` (stop: `… stop`).
+.PHONY: neo4j
+neo4j:
+	$(PYTHON) tools/neo4j_server.py fetch
+
+# Apache Jena Fuseki 5.6.0, fetched with Maven into ~/.cache/jiyi (or $JIYI_CACHE) for the tests of
+# pushing the graph to a SPARQL store; needs Java 17 and Maven. The tests start and stop it themselves.
+.PHONY: fuseki
+fuseki:
+	$(PYTHON) tools/fuseki_server.py fetch

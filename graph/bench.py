@@ -9,7 +9,7 @@ into the store; "load MB" is the growth of resident memory that holding them tak
 after, minus before; for rdflib this includes its terms, which its store keeps). "peak MB" is the child's whole peak, which includes the
 extraction output it was given.
 
-    jiyi bench graph [--triples 1000000] [--queries 50]
+    jiyi bench graph [--triples 1000000] [--queries 50] [--neo4j-uri bolt://127.0.0.1:7687 --neo4j-password …]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 import jiyi
 from jiyi.model import Assertion, Entity, Mention, Record, read_jsonl
+from jiyi.workspace import Workspace
 
 from . import queries
 from .store import load_quads
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--triples", type=int, default=1_000_000, help="about how many triples to build")
     parser.add_argument("--queries", type=int, default=50, help="runs of each explorer query")
+    parser.add_argument("--neo4j-uri", help="also time syncing the graph to this (empty) Neo4j database")
+    parser.add_argument("--neo4j-user", default="neo4j")
+    parser.add_argument("--neo4j-password", default="")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         demo = demo_extraction(Path(tmp))
@@ -173,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         extraction = scaled(demo, copies)
         print(f"extraction output: {len(extraction[0]):,} records, {len(extraction[1]):,} mentions, "
               f"{len(extraction[2]):,} entities ({copies} copies of the demo's)")
-        oxigraph = build_store("oxigraph", extraction, str(Path(tmp) / "oxigraph"))
+        ws = Workspace(Path(tmp) / "ws")  # a workspace, so the Neo4j mirror can read the store as it reads a build
+        ws.store_dir.parent.mkdir(parents=True)
+        oxigraph = build_store("oxigraph", extraction, str(ws.store_dir))
         baseline = build_store("rdflib", extraction, "")
         print(f"{'store':<22}{'triples':>11}{'triples s':>11}{'load s':>9}{'load MB':>9}{'peak MB':>9}")
         for name, f in (("Oxigraph (on disk)", oxigraph), ("rdflib Memory", baseline)):
@@ -183,9 +189,29 @@ def main(argv: list[str] | None = None) -> int:
               f"(make triples + load: {(baseline['make'] + baseline['load']) / (oxigraph['make'] + oxigraph['load']):.1f}x)")
         print(f"\nexplorer queries on {oxigraph['triples']:,} triples, {args.queries} runs each (ms):")
         print(f"{'query':<24}{'p50':>8}{'p95':>8}{'max':>8}")
-        for name, values in time_queries(str(Path(tmp) / "oxigraph"), args.queries).items():
+        for name, values in time_queries(str(ws.store_dir), args.queries).items():
             print(f"{name:<24}{statistics.median(values):>8.1f}{percentile(values, 0.95):>8.1f}{max(values):>8.1f}")
+        if args.neo4j_uri:
+            bench_neo4j(ws, args.neo4j_uri, args.neo4j_user, args.neo4j_password)
     return 0
+
+
+def bench_neo4j(ws: Workspace, uri: str, user: str, password: str) -> None:
+    """A first sync into an empty database (nodes+relationships per second), then the idempotent rerun."""
+    from .neo4j_mirror import read_graph, sync
+
+    started = time.perf_counter()
+    graph = read_graph(ws)
+    read_seconds = time.perf_counter() - started
+    items = len(graph.nodes) + len(graph.edges)
+    first = sync(ws, uri, user, password)
+    if first.nodes_unchanged or first.relationships_unchanged:
+        print("note: the database already held this mirror; the first sync is not a cold one")
+    second = sync(ws, uri, user, password)
+    print(f"\nNeo4j sync of {len(graph.nodes):,} nodes + {len(graph.edges):,} relationships ({uri}):")
+    print(f"first sync   {first.seconds:8.1f} s  {items / first.seconds:>9,.0f} nodes+relationships/s "
+          f"(of which reading the Oxigraph store {read_seconds:.1f} s; {first.server_writes:,} writes)")
+    print(f"second sync  {second.seconds:8.1f} s  {second.server_writes} writes (nothing changed)")
 
 
 if __name__ == "__main__":

@@ -81,6 +81,10 @@ from jiyi.graph.cli import graph_app, sparql_command  # noqa: E402  (after the s
 
 app.add_typer(graph_app, name="graph")
 app.command("sparql")(sparql_command)
+from jiyi.graph.neo4j_cli import cypher_command, neo4j_app  # noqa: E402
+
+app.add_typer(neo4j_app, name="neo4j")
+app.command("cypher")(cypher_command)
 
 
 curate_app = typer.Typer(help="Curators' decisions on extracted entities, kept in curation/decisions.tsv and "
@@ -229,11 +233,16 @@ def bench_ner(chars: int = typer.Option(1_000_000, help="How many characters to 
 
 @bench_app.command("graph")
 def bench_graph(triples: int = typer.Option(1_000_000, help="About how many triples to build."),
-                queries: int = typer.Option(50, help="Runs of each explorer query.")) -> None:
-    """Triples into Oxigraph on disk vs rdflib's memory store (time, memory), then the explorer's query latencies."""
+                queries: int = typer.Option(50, help="Runs of each explorer query."),
+                neo4j_uri: str = typer.Option("", help="Also time a sync to this empty Neo4j database."),
+                neo4j_user: str = typer.Option("neo4j"),
+                neo4j_password: str = typer.Option("", envvar="NEO4J_PASSWORD")) -> None:
+    """Triples into Oxigraph on disk vs rdflib's memory store (time, memory), the explorer's query latencies,
+    and with --neo4j-uri the Neo4j sync rate."""
     from jiyi.graph.bench import main as bench_main
 
-    raise typer.Exit(bench_main(["--triples", str(triples), "--queries", str(queries)]))
+    neo4j = ["--neo4j-uri", neo4j_uri, "--neo4j-user", neo4j_user, "--neo4j-password", neo4j_password] if neo4j_uri else []
+    raise typer.Exit(bench_main(["--triples", str(triples), "--queries", str(queries), *neo4j]))
 
 
 @app.command()
