@@ -151,8 +151,15 @@ def relationship_type(predicate: str) -> str:
 
 
 def property_key(predicate: str, language: str | None) -> str:
-    key = local_name(predicate) + (f"_{language.replace('-', '_')}" if language else "")
+    key = local_name(predicate) + (f"_{bcp47_case(language).replace('-', '_')}" if language else "")
     return key + "_" if key in RESERVED_KEYS else key
+
+
+def bcp47_case(tag: str) -> str:
+    """A language tag in its usual case (zh-Hans, zh-Latn-pinyin, en-GB): Oxigraph keeps tags in lower case."""
+    parts = tag.split("-")
+    return "-".join([parts[0].lower()] + [part.title() if len(part) == 4 else part.upper() if len(part) == 2 else part.lower()
+                                          for part in parts[1:]])
 
 
 def literal_value(literal: Literal) -> Any:
