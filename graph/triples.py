@@ -45,6 +45,14 @@ EDTF = re.compile(rf"{_EDTF_DATE}|(?:{_EDTF_DATE}|\.\.)/(?:{_EDTF_DATE}|\.\.)")
 DATE_QUALIFIERS = {"~": "approximate", "?": "uncertain", "%": "approximate and uncertain"}
 
 
+def entity_node(mint: Minter, entity: Entity) -> NamedNode:
+    """The graph node of an entity; IIIF annotations link the same URI (`.value`)."""
+    if entity.type is EntityType.TIME:  # one node per date, whether catalogued or read in the text
+        return mint.node("date", entity.label if EDTF.fullmatch(entity.label) else entity.id)
+    kind, _ = ENTITY_CLASSES[entity.type]
+    return mint.node(kind, entity.id)
+
+
 @dataclass
 class SharedNode:
     """A node several records may point at; public when any public record does."""
@@ -71,10 +79,7 @@ class TripleMaker:
         self.extraction = minter.node("activity", "extract")
 
     def entity_node(self, entity: Entity) -> NamedNode:
-        if entity.type is EntityType.TIME:  # one node per date, whether catalogued or read in the text
-            return self.mint.node("date", entity.label if EDTF.fullmatch(entity.label) else entity.id)
-        kind, _ = ENTITY_CLASSES[entity.type]
-        return self.mint.node(kind, entity.id)
+        return entity_node(self.mint, entity)
 
     def unread_date(self, parts: GraphParts, entity: Entity, public: bool) -> NamedNode:
         """A date expression no rule could normalise: kept as written, for a curator to read."""
