@@ -10,7 +10,7 @@ from jiyi.model import Assertion, Entity, Mention, Problem, Record, StageResult,
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
-from .export import write_public_exports
+from .export import write_public_exports, write_record_exports
 from .inputs import read_rows
 from .remote import push_if_configured
 from .store import load_quads, open_store
@@ -18,6 +18,13 @@ from .triples import GraphParts, TripleMaker
 from .vocab import PREFIXES, Minter
 
 PUBLIC_TURTLE = "public.ttl"
+
+
+def record_rdf(parts: GraphParts, record_id: str) -> list:
+    """A public record's triples and one level of what they point at (its people, places, dates, record set)."""
+    own = parts.record_triples.get(record_id, [])
+    linked = {t.object.value for t in own if hasattr(t.object, "value") and t.object.value in parts.shared}
+    return own + [t for uri in sorted(linked) for t in parts.shared[uri].triples]
 
 
 def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter) -> StageResult:
@@ -50,6 +57,7 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     finally:
         del store  # releases the RocksDB lock so the app can open the store
     write_public_exports(ws, config.base_uri)
+    write_record_exports(ws, config.base_uri, {rid: record_rdf(parts, rid) for rid in public_ids})
     # Last, and from a read-only handle: a remote store that is down must not cost the local graph or the public files.
     pushed = push_if_configured(config, open_store(ws), reporter) or {}
     return StageResult("graph", {"triples": len(quads), "public triples": public_count, **pushed}, problems)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
+from urllib.parse import quote
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 
 from jiyi.errors import JiyiError
 from jiyi.model import atomic_writer
@@ -65,14 +67,45 @@ def write_public_exports(ws: Workspace, base_uri: str) -> None:
         json.dump(context(base_uri), out, ensure_ascii=False, indent=1)
 
 
+def write_record_exports(ws: Workspace, base_uri: str, records: dict[str, list[Triple]]) -> None:
+    """Each public record's own triples, and the descriptions of the nodes they point at, as Turtle and JSON-LD.
+
+    A record's IIIF manifest links these files (seeAlso). The folder is written afresh on
+    every build, so a record that is no longer public loses its files.
+    """
+    folder = ws.public_graph_dir / "records"
+    folder.mkdir(parents=True, exist_ok=True)
+    prefixes = {**PREFIXES, "jiyi": Minter(base_uri).jiyi}
+    names = set()
+    for record_id, triples in records.items():
+        name = quote(record_id, safe="")
+        names |= {f"{name}.ttl", f"{name}.jsonld"}
+        grouped = sorted(set(triples), key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
+        with atomic_writer(folder / f"{name}.ttl", "wb") as out:
+            serialize(grouped, out, format=RdfFormat.TURTLE, prefixes=prefixes)
+        with atomic_writer(folder / f"{name}.jsonld", "wb") as out:
+            write_jsonld(out, grouped, base_uri)
+    for stale in folder.iterdir():
+        if stale.name not in names:
+            stale.unlink()
+
+
 def _write_jsonld(stream, store, graphs: list[NamedNode], base_uri: str) -> int:
-    """{"@context": …, "@graph": [node objects]}, written as it is read: one subject at a time."""
+    quads = (q for g in graphs for q in store.quads_for_pattern(None, None, None, g))
+    # One graph comes out of the store grouped by subject; several are merged by sorting.
+    return write_jsonld(stream, sorted(quads, key=lambda q: q.subject.value) if len(graphs) > 1 else quads, base_uri)
+
+
+def write_jsonld(stream, quads, base_uri: str) -> int:
+    """{"@context": …, "@graph": [node objects]}, written as it is read: one subject at a time.
+
+    `quads` (or triples) must come grouped by subject.
+    """
     ctx = context(base_uri)["@context"]
     compact = _compacter(ctx)
     stream.write(b'{"@context":' + json.dumps(ctx, ensure_ascii=False).encode() + b',"@graph":[')
     count, first, node, current = 0, True, {}, None
-    quads = (q for g in graphs for q in store.quads_for_pattern(None, None, None, g))
-    for quad in sorted(quads, key=lambda q: q.subject.value) if len(graphs) > 1 else quads:
+    for quad in quads:
         if quad.subject != current:
             if node:
                 stream.write((b"" if first else b",") + json.dumps(node, ensure_ascii=False).encode())

@@ -5,6 +5,7 @@ import json
 
 import pytest
 import rdflib
+from rdflib.compare import isomorphic
 
 from jiyi.build import build, open_workspace
 from jiyi.graph.store import open_store, rdflib_dataset
@@ -198,3 +199,23 @@ def test_ids_with_spaces_slashes_and_chinese_make_valid_iris(make_workspace):
     from urllib.parse import unquote
     assert unquote(record.rsplit("/", 1)[-1]) == "红档 1935/遵义-01"
     assert str(graph.value(record, rdflib.URIRef(RICO + "identifier"))) == "红档 1935/遵义-01"
+
+
+def test_each_public_record_has_its_own_rdf_and_a_restricted_one_none(graph_workspace):
+    folder = graph_workspace.public_graph_dir / "records"
+    assert sorted(p.name for p in folder.iterdir()) == ["A-1.jsonld", "A-1.ttl", "A-2.jsonld", "A-2.ttl"]
+    turtle = rdflib.Graph().parse(folder / "A-1.ttl", format="turtle")
+    assert isomorphic(turtle, rdflib.Graph().parse(folder / "A-1.jsonld", format="json-ld"))
+    record = rdflib.URIRef("https://example.org/jiyi/record/A-1")
+    assert str(turtle.value(record, rdflib.URIRef(RICO + "identifier"))) == "A-1"
+    people = set(turtle.objects(record, rdflib.URIRef(RICO + "hasOrHadSubject")))
+    assert any((p, rdflib.URIRef(RICO + "name"), rdflib.Literal("毛泽东", lang="zh-Hans")) in turtle for p in people)
+    assert "延安来电" not in (folder / "A-1.ttl").read_text(encoding="utf-8")  # another record's own triples stay out
+
+    # A-2 closed on review: its files go at the next build
+    csv_file = graph_workspace.root / "sources" / "catalogue.csv"
+    csv_file.write_text(csv_file.read_text(encoding="utf-8").replace("A-2,延安来电,1937-08,开放", "A-2,延安来电,1937-08,控制"),
+                        encoding="utf-8")
+    ws, config = open_workspace(graph_workspace.root)
+    build(ws, config, QUIET, stages=STAGES)
+    assert sorted(p.name for p in folder.iterdir()) == ["A-1.jsonld", "A-1.ttl"]
