@@ -75,7 +75,7 @@ def cypher_command(query: str = typer.Argument(..., help="A read-only Cypher que
     --workspace is accepted like every command's, but the question goes to --uri: the mirror
     holds whatever `jiyi neo4j sync` last wrote there.
     """
-    from .neo4j_mirror import format_result, run_cypher
+    from .cypher import format_result, run_cypher
 
     if format not in ("table", "csv", "json"):
         fail(JiyiError("E457", f"--format {format!r} is not known", "use table, csv or json"))

@@ -17,7 +17,8 @@ from jiyi.build import build, open_workspace
 from jiyi.errors import JiyiError
 from jiyi.graph import neo4j_mirror
 from jiyi.graph.neo4j_cli import cypher_command, neo4j_app
-from jiyi.graph.neo4j_mirror import read_graph, run_cypher, sync
+from jiyi.graph.cypher import run_cypher
+from jiyi.graph.neo4j_mirror import read_graph, sync
 from jiyi.graph.store import open_store
 from jiyi.graph.vocab import RICO
 from jiyi.progress import QUIET
