@@ -2,8 +2,9 @@
 
 - created      (agent → record)   the catalogue's 责任者 column names a known entity
 - participatedIn (person → event) both named in one sentence
-- tookPlaceAt  (event → place)    both named in one sentence
-- tookPlaceOn  (event → date)     both named in one sentence
+- tookPlaceAt  (event → place)    the place in the event's name (遵义会议 → 遵义), else the nearest in its sentence
+- tookPlaceOn  (event → date)     the nearest date in its sentence (events.event_context decides both;
+                                  after 七七事变后 the rest of the sentence is not the event's date or place)
 - memberOf     (person → organisation) "中共中央政治局委员张闻天": a body, a post, a person, adjacent
 
 A mention itself is the record → entity relation; it is not repeated here.
@@ -16,16 +17,15 @@ import re
 
 from jiyi.model import Assertion, Entity, EntityType, Mention, Record
 
-from .events import SENTENCE_END
+from jiyi.dates import DateError, parse_date
+
+from .events import SENTENCE_END, event_context
 
 POST = re.compile(r"^(?:常委|常务委员|委员|主席|副主席|总书记|书记|总司令|副总司令|司令员|司令|政治委员|政委|"
                   r"军长|师长|团长|部长|主任|秘书长|总理|代表|负责人|领导人)?$")
-CO_OCCURRENCE = {
-    (EntityType.PER, EntityType.EVENT): "participatedIn",
-    (EntityType.EVENT, EntityType.LOC): "tookPlaceAt",
-    (EntityType.EVENT, EntityType.TIME): "tookPlaceOn",
-}
+CO_OCCURRENCE = {(EntityType.PER, EntityType.EVENT): "participatedIn"}
 SENTENCE_CONFIDENCE = 0.5
+CONTEXT_CONFIDENCE = 0.6
 MEMBER_CONFIDENCE = 0.7
 
 
@@ -34,16 +34,44 @@ def relate(records: list[Record], mentions: list[Mention], entities: list[Entity
     for mention in mentions:
         by_record.setdefault(mention.record_id, []).append(mention)
     by_name = {name: e for e in entities if e.type in (EntityType.PER, EntityType.ORG) for name in [e.label, *e.aliases]}
+    # A place named only inside an event's name (遵义 in 遵义会议) has no mention of its own.
+    places = {name: e.id for e in entities if e.type is EntityType.LOC for name in [e.label, *e.aliases]}
     assertions: list[Assertion] = []
     for record in records:
         assertions += creators(record, by_name)
         found = by_record.get(record.id, [])
-        for field_name in {m.field for m in found}:
+        for field_name in sorted({m.field for m in found}):
             in_field = sorted((m for m in found if m.field == field_name and m.entity_id), key=lambda m: m.start)
             text = getattr(record, field_name)
             for sentence in sentences(text, in_field):
                 assertions += co_occurrences(sentence) + memberships(sentence, text)
+            assertions += event_settings(record, in_field, places)
     return assertions
+
+
+def event_settings(record: Record, in_field: list[Mention], places: dict[str, str]) -> list[Assertion]:
+    """tookPlaceAt and tookPlaceOn of each event mention, from the date and place events.event_context reads."""
+    assertions = []
+    for event in (m for m in in_field if m.type is EntityType.EVENT):
+        date, place = event_context(record, event, in_field)
+        when = next((m for m in in_field if m.type is EntityType.TIME and _iso(m) == date), None) if date else None
+        where = next((m for m in in_field if m.type is EntityType.LOC and m.text == place), None) if place else None
+        place_id = where.entity_id if where else places.get(place, "")
+        for predicate, other, other_id in (("tookPlaceOn", when, when.entity_id if when else ""),
+                                           ("tookPlaceAt", where, place_id)):
+            if other_id:
+                start = min(event.start, other.start) if other else event.start
+                end = max(event.end, other.end) if other else event.end
+                assertions.append(Assertion(event.entity_id, predicate, other_id, record.id, "event-context",
+                                            CONTEXT_CONFIDENCE, event.field, start, end))
+    return assertions
+
+
+def _iso(mention: Mention) -> str:
+    try:
+        return mention.norm or parse_date(mention.text)
+    except DateError:
+        return ""
 
 
 def creators(record: Record, by_name: dict[str, Entity]) -> list[Assertion]:

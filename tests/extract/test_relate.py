@@ -42,3 +42,22 @@ def test_people_in_other_sentences_are_not_members():
     mentions = [mention("中共中央政治局", EntityType.ORG), mention("毛泽东", EntityType.PER)]
     record = Record(id="R1", title="", record_set="t", text=TEXT)
     assert not [a for a in relate([record], mentions, entities(mentions)) if a.predicate == "memberOf"]
+
+
+def test_an_event_is_placed_by_its_own_name_and_not_by_what_came_after():
+    text = "1937年7月7日七七事变后，日军进攻北平。1935年1月，遵义会议召开。"
+    def at(part, kind, occurrence=0):
+        start = -1
+        for _ in range(occurrence + 1):
+            start = text.index(part, start + 1)
+        return Mention("R2", start, start + len(part), part, kind, "test", 0.9, "text", entity_id=entity_key(kind, part))
+    mentions = [at("1937年7月7日", EntityType.TIME), at("七七事变", EntityType.EVENT), at("北平", EntityType.LOC),
+                at("1935年1月", EntityType.TIME), at("遵义会议", EntityType.EVENT)]
+    zunyi = Entity(entity_key(EntityType.LOC, "遵义"), EntityType.LOC, "遵义")  # known, but not mentioned on its own
+    record = Record(id="R2", title="", record_set="t", text=text)
+    found = {(a.subject, a.predicate, a.object): a for a in relate([record], mentions, entities(mentions, [zunyi]))}
+    incident, meeting = entity_key(EntityType.EVENT, "七七事变"), entity_key(EntityType.EVENT, "遵义会议")
+    assert (incident, "tookPlaceAt", entity_key(EntityType.LOC, "北平")) not in found  # 后: what followed, elsewhere
+    assert found[(meeting, "tookPlaceAt", zunyi.id)].method == "event-context"
+    placed = found[(meeting, "tookPlaceOn", entity_key(EntityType.TIME, "1935年1月"))]
+    assert text[placed.start:placed.end] == "1935年1月，遵义会议"
