@@ -62,7 +62,7 @@ FOLD = str.maketrans(
     "0123456789-~/.? 国华闰腊农历历阴旧约号纪顺绪统庆丰乐万启启祯后聪宪节阳",
 )
 
-NUM = r"[0-9〇零○一二三四五六七八九十廿卅]+"
+NUM = r"[0-9〇零○一二三四五六七八九十百千廿卅]+"
 GZ = rf"[{STEMS}][{BRANCHES}]"
 LUNAR_MARK = "农历|阴历|夏历|旧历"
 ERAS = "公元前|公元|中华民国|民国|" + "|".join(REIGNS)
@@ -110,15 +110,25 @@ class _Span:
     lunar: bool = False
 
 
+COUNTING_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
 def chinese_number(text: str) -> int:
-    """一九三五 → 1935, 三十八 → 38, 十三 → 13, 廿一 → 21, 卅 → 30, 2021 → 2021."""
+    """一九三五 → 1935 (digit by digit); 三十八 → 38, 十三 → 13, 廿一 → 21, 一百零二 → 102,
+    一千九百四十九 → 1949 (counted); 2021 → 2021."""
     if text.isdigit():
         return int(text)
     text = text.replace("廿", "二十").replace("卅", "三十")
-    if "十" not in text:
+    if not any(unit in text for unit in COUNTING_UNITS):
         return int("".join(str(DIGITS[c]) for c in text))
-    tens, _, units = text.partition("十")
-    return (DIGITS[tens] if tens else 1) * 10 + (DIGITS[units] if units else 0)
+    total, digit = 0, None
+    for char in text:
+        if char in COUNTING_UNITS:
+            total += (1 if digit is None else digit) * COUNTING_UNITS[char]  # 十三: a bare 十 is one ten
+            digit = None
+        else:
+            digit = DIGITS[char]  # 零 in 一百零二 is a digit 0 that the next digit replaces
+    return total + (digit or 0)
 
 
 def reign_year(era: str, number: int) -> int:

@@ -18,6 +18,8 @@ from jiyi.dates import DateError, chinese_number, parse_date
     ("民国二十四年一月", "1935-01"),
     ("中华民国元年正月", "1912-01"),
     ("民国三十八年十月一日", "1949-10-01"),
+    ("民国一百零二年", "2013"),  # counted years above 99
+    ("一千九百四十九年十月一日", "1949-10-01"),  # a year counted, not read digit by digit
     (" 1936 年 10 月 ", "1936-10"),
     ("", ""),
 ])
@@ -264,3 +266,23 @@ def test_ganzhi_years_round_trip_near_their_context(year, offset):
     # the record (context) may be written up to 53 years after the 干支 year or 6 before it
     assume(year + offset >= 1)
     assert normalise_date(f"{ganzhi(year)}年", context_year=year + offset).edtf == f"{year:04d}"
+
+
+@pytest.mark.parametrize("text, number", [("一百零二", 102), ("一百一十", 110), ("一千九百四十九", 1949), ("十三", 13),
+                                          ("三十八", 38), ("一九三五", 1935), ("廿一", 21), ("二〇二〇", 2020)])
+def test_chinese_numbers_counted_and_digit_by_digit(text, number):
+    assert chinese_number(text) == number
+
+
+@given(st.integers(min_value=1, max_value=9999))
+def test_counted_numbers_round_trip(number):
+    digits = "零一二三四五六七八九"
+    words, zero = "", False
+    for unit, size in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit = number // size % 10
+        if digit:
+            words += ("零" if zero and words else "") + digits[digit] + unit
+            zero = False
+        else:
+            zero = True
+    assert chinese_number(words) == number
