@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from jiyi.errors import JiyiError
+from jiyi.model import atomic_writer
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
              Path.home() / ".fonts", Path("/Library/Fonts"), Path("/System/Library/Fonts"))
@@ -168,19 +168,25 @@ def current_pages(out_dir: Path, key: str) -> list[Path] | None:
     return pages if pages and all(p.is_file() for p in pages) else None
 
 
-def render_pages(title: str, text: str, out_dir: Path, font_path: Path, *,
-                 page_size: tuple[int, int] = (1240, 1754), max_pages: int = 6) -> list[Path]:
-    """Draw title and text on A4-like PNG pages p001.png, p002.png … in out_dir; return their paths.
+@dataclass
+class PageLayout:
+    """Where render_pages puts everything: faces, spacing, and the lines of each page.
 
-    The same input gives the same bytes (no timestamps are written). Pages already rendered
-    from the same input are reused rather than redrawn.
-    """
-    out_dir = Path(out_dir)
-    key = facsimile_key(title, text, font_path, page_size, max_pages)
-    cached = current_pages(out_dir, key)
-    if cached:
-        return cached
+    iiif/annotations.py reads the same layout to place each line and mention on the page."""
 
+    margin: int
+    body: object  # the faces (cached glyph drawers) of the text, the title and the footer
+    heading: object
+    small: object
+    line_height: int
+    title_height: int
+    footer_top: int
+    title_lines: list[str]
+    pages: list[list[str]]  # the text lines of each page; page 1 under the title
+
+
+def page_layout(title: str, text: str, font_path: Path, *, page_size: tuple[int, int] = (1240, 1754),
+                max_pages: int = 6) -> PageLayout:
     width, height = page_size
     margin = round(width * 0.09)
     body = _face(str(font_path), round(width / 36))  # ~34 px on 1240: 30 characters a line, like a letter page
@@ -201,6 +207,26 @@ def render_pages(title: str, text: str, out_dir: Path, font_path: Path, *,
         lines = lines[: limit - 1] + [TRUNCATED.format(m=max_pages)]
     pages = [lines[:first_page]] + [lines[i:i + per_page] for i in range(first_page, len(lines), per_page)]
     pages = [pages[0]] + [_strip_blank(page) for page in pages[1:] if _strip_blank(page)]
+    return PageLayout(margin, body, heading, small, line_height, title_height, footer_top, title_lines, pages)
+
+
+def render_pages(title: str, text: str, out_dir: Path, font_path: Path, *,
+                 page_size: tuple[int, int] = (1240, 1754), max_pages: int = 6) -> list[Path]:
+    """Draw title and text on A4-like PNG pages p001.png, p002.png … in out_dir; return their paths.
+
+    The same input gives the same bytes (no timestamps are written). Pages already rendered
+    from the same input are reused rather than redrawn.
+    """
+    out_dir = Path(out_dir)
+    key = facsimile_key(title, text, font_path, page_size, max_pages)
+    cached = current_pages(out_dir, key)
+    if cached:
+        return cached
+
+    layout = page_layout(title, text, font_path, page_size=page_size, max_pages=max_pages)
+    width, margin, line_height = page_size[0], layout.margin, layout.line_height
+    body, heading, small, footer_top = layout.body, layout.heading, layout.small, layout.footer_top
+    title_lines, title_height, pages = layout.title_lines, layout.title_height, layout.pages
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -240,12 +266,6 @@ def _save_png(image: Image.Image, path: Path, key: str, pages: int) -> Path:
     info.add_text("Description", "Rendered facsimile of the transcribed text, not a scan")
     info.add_text("jiyi:key", key)
     info.add_text("jiyi:pages", str(pages))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            indexed.save(out, format="PNG", pnginfo=info, bits=4, compress_level=COMPRESS_LEVEL)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_writer(path, "wb") as out:  # a temporary file, renamed when complete, with the usual mode
+        indexed.save(out, format="PNG", pnginfo=info, bits=4, compress_level=COMPRESS_LEVEL)
     return path

@@ -1,4 +1,8 @@
-"""Check IIIF JSON against the official Presentation 3 JSON Schema (the presentation-validator's)."""
+"""Check IIIF JSON against the official Presentation 3 JSON Schema (the presentation-validator's).
+
+The schema ships with Jiyi (iiif/schema/iiif_3_0.json, a copy of the IIIF
+presentation-validator's schema); JIYI_IIIF_SCHEMA points at another.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,7 @@ from typing import Any
 from jsonschema import Draft7Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-# In a checkout the schema sits beside the repository, in shared/data/iiif/schema/.
-DEFAULT_SCHEMA = Path(os.environ.get("JIYI_IIIF_SCHEMA") or
-                      Path(__file__).resolve().parents[2] / "shared/data/iiif/schema/iiif_3_0.json")
+DEFAULT_SCHEMA = Path(os.environ.get("JIYI_IIIF_SCHEMA") or Path(__file__).resolve().parent / "schema/iiif_3_0.json")
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -75,3 +77,51 @@ def _causes(error: ValidationError) -> list[ValidationError]:
     best = max(right_class or branches.values(),
                key=lambda errs: (max(len(e.absolute_path) for e in errs), -len(errs)))
     return [cause for sub in best for cause in _causes(sub)]
+
+
+def readable_path(error_line: str) -> str:
+    """ "$.items[0].label: …" as "items[0].label: …"; the document itself is "(top level)"."""
+    where, _, message = error_line.partition(": ")
+    where = where[2:] if where.startswith("$.") else "(top level)" if where == "$" else where
+    return f"{where}: {message}"
+
+
+def json_files(paths: list[Path]) -> list[Path]:
+    """The files named, and every *.json under the folders named, in order; missing paths raise FileNotFoundError."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.json") if p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(path)
+    return found
+
+
+# IIIF APIs other than Presentation whose JSON sits in the same tree (an Image API info.json,
+# Change Discovery's activity pages, Content Search answers); the Presentation schema is not theirs.
+OTHER_APIS = {"http://iiif.io/api/image/": "Image API", "http://iiif.io/api/discovery/": "Change Discovery",
+              "http://iiif.io/api/search/": "Content Search"}
+
+
+def other_api(data: Any) -> str | None:
+    """The name of the other IIIF API a document's @context declares, or None for Presentation (or no context)."""
+    context = data.get("@context") if isinstance(data, dict) else None
+    contexts = context if isinstance(context, list) else [context]
+    if any(isinstance(c, str) and c.startswith("http://iiif.io/api/presentation/") for c in contexts):
+        return None
+    return next((name for c in contexts if isinstance(c, str)
+                 for prefix, name in OTHER_APIS.items() if c.startswith(prefix)), None)
+
+
+def validate_file(path: Path, schema_path: Path | str = DEFAULT_SCHEMA) -> list[str] | None:
+    """validate_iiif for a file, with "not JSON" as an error of its own; None when the file
+    belongs to another IIIF API (see other_api) and so is not checked."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return [f"$: not JSON: {error}"]
+    if other_api(data):
+        return None
+    return validate_iiif(data, schema_path)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import datetime as dt
+
 import pytest
 from PIL import Image
 
@@ -76,11 +78,15 @@ def make_records_fixture():
     return make_records
 
 
+# The clock of the first build: Change Discovery stamps its activities with it.
+BUILT_AT = dt.datetime(2026, 1, 1, 8, 0, tzinfo=dt.timezone.utc)
+
+
 @pytest.fixture
 def built(ws: Workspace, config: Config):
     """One build of the stage: (workspace, records, result)."""
     from jiyi.iiif import run
 
     records = make_records(ws)
-    result = run(ws, config, records, QUIET)
+    result = run(ws, config, records, QUIET, now=BUILT_AT)
     return ws, records, result

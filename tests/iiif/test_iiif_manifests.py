@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -39,9 +38,10 @@ def test_ids_are_percent_encoded(schema_path):
 def test_minimal_record_has_no_empty_values(schema_path):
     record = Record(id="X-1", title="", record_set="t")
     manifest = manifest_for(record, [("images/X-1/a.jpg", 5, 5)], BASE, facsimile=False)
-    assert manifest["label"] == {"zh": ["X-1"]}
+    assert manifest["label"] == {"none": ["X-1"]}  # a reference code is in no language
     assert [pair["label"]["en"] for pair in manifest["metadata"]] == [["Reference code"]]
     assert "summary" not in manifest and "navDate" not in manifest and "rights" not in manifest
+    assert "seeAlso" not in manifest  # not open: the graph writes no public RDF for it
     assert validate_iiif(manifest, schema_path) == []
 
 
@@ -56,13 +56,12 @@ def test_rights_only_when_the_schema_accepts_them():
     assert rights("https://en.wikipedia.org/wiki/License") is None
 
 
-def test_a_thousand_item_collection_is_fast(schema_path):
-    manifests = [{"id": f"{BASE}iiif/R-{i}/manifest.json", "label": {"zh": [f"件{i}"]}} for i in range(1000)]
-    start = time.perf_counter()
+def test_a_thousand_item_collection_is_whole_and_valid(schema_path):
+    # Its speed is measured in benchmarks/iiif_manifests.py, not asserted here.
+    manifests = [{"id": f"{BASE}iiif/R-{i}/manifest.json", "label": {"zh-Hans": [f"件{i}"]}} for i in range(1000)]
     collection = collection_for("big", "大", "Big", manifests, BASE)
-    assert time.perf_counter() - start < 1.0  # add_item in a loop took 2.7 s
-    assert len(collection["items"]) == 1000 and collection["label"] == {"zh": ["大"], "en": ["Big"]}
+    assert len(collection["items"]) == 1000 and collection["label"] == {"zh-Hans": ["大"], "en": ["Big"]}
     top = top_collection([collection], BASE, "测试")
     assert top["items"] == [{"id": f"{BASE}iiif/collection/big.json", "type": "Collection",
-                             "label": {"zh": ["大"], "en": ["Big"]}}]
+                             "label": {"zh-Hans": ["大"], "en": ["Big"]}}]
     assert validate_iiif(collection, schema_path) == [] and validate_iiif(top, schema_path) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jiyi.iiif import run
-from jiyi.iiif.validate import validate_iiif
+from jiyi.iiif.validate import other_api, validate_iiif
 from jiyi.model import AccessStatus
 from jiyi.progress import QUIET
 
@@ -24,7 +24,10 @@ def test_every_public_and_internal_json_validates(built, schema_path):
     files = sorted(ws.public_iiif_dir.rglob("*.json")) + sorted(ws.internal_iiif_dir.rglob("*.json"))
     assert len(files) >= 8
     for path in files:
-        errors = validate_iiif(json.loads(path.read_text(encoding="utf-8")), schema_path)
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if other_api(document):  # info.json and the change stream follow the Image and Discovery APIs
+            continue
+        errors = validate_iiif(document, schema_path)
         assert errors == [], f"{path}: {errors}"
 
 
@@ -41,11 +44,11 @@ def test_counts_and_problems(built):
 
 def test_a_record_without_text_gets_a_card_of_its_catalogue_description(built):
     ws, _, _ = built
-    assert [p.name for p in (ws.public_iiif_dir / "images" / "TXT-empty").iterdir()] == ["p001.png"]
+    assert [p.name for p in (ws.public_iiif_dir / "images" / "TXT-empty").iterdir() if p.is_file()] == ["p001.png"]
     manifest = _manifest(ws.public_iiif_dir, "TXT-empty")
     pairs = {pair["label"]["en"][0]: pair["value"] for pair in manifest["metadata"]}
     assert pairs["Image"] == {"en": ["Rendered facsimile of the catalogue description, not a scan"],
-                              "zh": ["依据著录信息渲染的摹本，非原件扫描"]}
+                              "zh-Hans": ["依据著录信息渲染的摹本，非原件扫描"]}
     assert "catalogue description" in manifest["summary"]["en"][0]
 
 
@@ -80,7 +83,11 @@ def test_collections_list_what_each_side_may_see(built):
     assert all(item["type"] == "Manifest" and item["label"] for item in public["items"])
     top = json.loads((ws.public_iiif_dir / "collection" / "top.json").read_text(encoding="utf-8"))
     assert top["id"] == f"{BASE}iiif/collection/top.json"
-    assert {item["id"] for item in top["items"]} == {f"{BASE}iiif/collection/{name}.json" for name in ("ra", "mow")}
+    assert {item["id"] for item in top["items"]} == {f"{BASE}iiif/collection/{name}.json" for name in (
+        "ra", "mow", f"fonds/{quote('中共中央', safe='')}")}
+    fonds = json.loads((ws.public_iiif_dir / "collection" / "fonds" / "中共中央.json").read_text(encoding="utf-8"))
+    assert [item["id"] for item in fonds["items"]] == [f"{BASE}iiif/RA-1921-001/manifest.json"]
+    assert fonds["label"] == {"zh-Hans": ["中共中央"]}
     staff = json.loads((ws.internal_iiif_dir / "collection" / "ra.json").read_text(encoding="utf-8"))
     assert f"{BASE}iiif/RS-SECRET-9/manifest.json" in {item["id"] for item in staff["items"]}
     assert staff["id"] != public["id"]
@@ -101,10 +108,12 @@ def test_facsimile_pages_are_real_pngs_and_say_so(built):
     assert len(manifest["items"]) == len(pages)
     pairs = {pair["label"]["en"][0]: pair["value"] for pair in manifest["metadata"]}
     assert pairs["Image"]["en"] == ["Rendered facsimile of the transcribed text, not a scan"]
-    assert pairs["Image"]["zh"] == ["依据文字渲染的摹本，非原件扫描"]
+    assert pairs["Image"]["zh-Hans"] == ["依据文字渲染的摹本，非原件扫描"]
     assert "not scans" in manifest["summary"]["en"][0]
-    assert "摹本" in manifest["summary"]["zh"][0] and "遵义会议的决议" in manifest["summary"]["zh"][0]
+    assert "摹本" in manifest["summary"]["zh-Hans"][0] and "遵义会议的决议" in manifest["summary"]["zh-Hans"][0]
     body = manifest["items"][0]["items"][0]["items"][0]["body"]
+    service = body.pop("service")  # the level 0 image service of services.py
+    assert [s["type"] for s in service] == ["ImageService3"]
     assert body == {"id": f"{BASE}iiif/images/RA-1921-001/p001.png", "type": "Image",
                     "height": 1754, "width": 1240, "format": "image/png"}
     canvas = manifest["items"][1]
@@ -115,24 +124,33 @@ def test_manifest_fields(built):
     ws, _, _ = built
     manifest = _manifest(ws.public_iiif_dir, "RA-1921-001")
     assert manifest["id"] == f"{BASE}iiif/RA-1921-001/manifest.json"
-    assert manifest["label"] == {"zh": ["遵义会议决议（摘录）"], "en": ["Resolution of the Zunyi Conference"]}
-    labels = [pair["label"]["zh"][0] for pair in manifest["metadata"]]
-    assert labels == ["档号", "责任者", "日期", "全宗", "保管期限", "保管机构", "附注", "图像"]
-    assert manifest["requiredStatement"]["value"]["zh"] == ["某某档案馆藏，档号 RA-1921-001"]
+    assert manifest["label"] == {"zh-Hans": ["遵义会议决议（摘录）"], "en": ["Resolution of the Zunyi Conference"]}
+    labels = [pair["label"]["zh-Hans"][0] for pair in manifest["metadata"]]
+    assert labels == ["档号", "责任者", "日期", "全宗", "保管期限", "保管机构", "附注", "图像"]  # no record set labels
+    assert manifest["requiredStatement"]["value"]["zh-Hans"] == ["某某档案馆藏，档号 RA-1921-001"]
+    assert [(p["type"], p["label"]) for p in manifest["provider"]] == [("Agent", {"zh-Hans": ["某某档案馆"]})]
+    assert manifest["seeAlso"] == [
+        {"id": f"{BASE}graph/records/RA-1921-001.ttl", "type": "Dataset", "format": "text/turtle",
+         "label": {"en": ["RiC-O description (Turtle)"]}},
+        {"id": f"{BASE}graph/records/RA-1921-001.jsonld", "type": "Dataset", "format": "application/ld+json",
+         "label": {"en": ["RiC-O description (JSON-LD)"]}}]
+    short = _manifest(ws.public_iiif_dir, "RA-1921-002")  # no holder: the project holds it
+    assert short["requiredStatement"]["value"]["zh-Hans"] == ["t，档号 RA-1921-002"]
+    assert short["provider"] == [{"id": BASE, "type": "Agent", "label": {"none": ["t"]}}]
     assert manifest["rights"] == "http://creativecommons.org/publicdomain/mark/1.0/"
     assert "rights" not in _manifest(ws.public_iiif_dir, "RA-1921-002")
 
 
 def test_abstract_only_record_is_rendered_from_its_abstract(built):
     ws, _, _ = built
-    assert sorted(p.name for p in (ws.public_iiif_dir / "images" / "RA-1921-002").iterdir()) == ["p001.png"]
+    assert sorted(p.name for p in (ws.public_iiif_dir / "images" / "RA-1921-002").iterdir() if p.is_file()) == ["p001.png"]
     assert len(_manifest(ws.public_iiif_dir, "RA-1921-002")["items"]) == 1
 
 
 def test_scans_are_copied_not_rendered(built):
     ws, _, _ = built
     folder = ws.public_iiif_dir / "images" / "SC-1950-01"
-    assert sorted(p.name for p in folder.iterdir()) == ["0001.jpg", "0002.png"]
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == ["0001.jpg", "0002.png"]
     manifest = _manifest(ws.public_iiif_dir, "SC-1950-01")
     bodies = [canvas["items"][0]["items"][0]["body"] for canvas in manifest["items"]]
     assert [(b["format"], b["width"], b["height"]) for b in bodies] == [
@@ -158,6 +176,7 @@ def test_rerun_after_a_record_became_restricted_removes_it_from_public(built, co
     result = run(ws, config, records, QUIET)
     assert not (ws.public_iiif_dir / "RA-1921-001").exists()
     assert not (ws.public_iiif_dir / "images" / "RA-1921-001").exists()
+    assert not (ws.public_iiif_dir / "thumbnails" / "RA-1921-001").exists()
     collection = (ws.public_iiif_dir / "collection" / "ra.json").read_text(encoding="utf-8")
     assert "RA-1921-001" not in collection
     assert (ws.internal_iiif_dir / "RA-1921-001" / "manifest.json").is_file()
@@ -197,3 +216,21 @@ def test_no_facsimiles_when_switched_off(ws, make_records):
     assert "TXT-empty" in " ".join(p.message for p in no_images)
     assert all("sources/images/" in p.fix and "render_facsimiles = true" in p.fix for p in no_images)
     assert not (ws.public_iiif_dir / "TXT-empty").exists()
+
+
+def test_every_staff_page_has_a_small_thumbnail(built):
+    # Public pages get theirs from the image service: tests/iiif/test_services.py checks those.
+    ws, records, _ = built
+    restricted = [r.id for r in records if not r.is_public and (ws.internal_iiif_dir / r.id / "manifest.json").is_file()]
+    assert restricted and not (ws.public_iiif_dir / "thumbnails").exists()
+    for record_id in restricted:
+        manifest = _manifest(ws.internal_iiif_dir, record_id)
+        assert manifest["thumbnail"] == manifest["items"][0]["thumbnail"]
+        for canvas in manifest["items"]:
+            (thumbnail,) = canvas["thumbnail"]
+            assert thumbnail["id"].startswith(f"{BASE}iiif/thumbnails/{record_id}/")
+            path = ws.internal_iiif_dir / thumbnail["id"][len(f"{BASE}iiif/"):]
+            data = path.read_bytes()
+            assert data[:3] == b"\xff\xd8\xff" and path.stat().st_mode & 0o044 == 0o044  # JPEG, readable by others
+            assert thumbnail["width"] == 240 and thumbnail["format"] == "image/jpeg"
+            assert abs(thumbnail["height"] / thumbnail["width"] - canvas["height"] / canvas["width"]) < 0.01
