@@ -9,10 +9,8 @@ from pathlib import Path
 
 import typer
 
-from jiyi.build import BuildSummary, run_stage
-from jiyi.cli_common import QuietOption, WorkspaceOption, fail, report, workspace_or_fail
+from jiyi.cli_common import QuietOption, WorkspaceOption, fail, run_one_stage, workspace_or_fail
 from jiyi.errors import JiyiError
-from jiyi.progress import Reporter
 
 graph_app = typer.Typer(help="The linked-data graph: build it, check it against Jiyi's SHACL shapes, export it.")
 ScopeOption = typer.Option("public", "--scope", help="public: only what the public may see; all: every named graph.")
@@ -23,12 +21,7 @@ def graph_stage(ctx: typer.Context, workspace: Path = WorkspaceOption, quiet: bo
     """Write RiC-O triples to the Oxigraph store and the public exports (needs `jiyi extract`)."""
     if ctx.invoked_subcommand is not None:
         return
-    try:
-        ws, config = workspace_or_fail(workspace)
-        result = run_stage("graph", ws, config, Reporter(quiet=quiet))
-    except JiyiError as error:
-        fail(error)
-    report(BuildSummary([result]), workspace)
+    run_one_stage("graph", workspace, quiet)
 
 
 @graph_app.command("validate")

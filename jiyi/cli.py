@@ -10,8 +10,9 @@ from pathlib import Path
 
 import typer
 
-from jiyi.build import BuildSummary, build, open_workspace, run_stage
-from jiyi.cli_common import QuietOption, WorkspaceOption, extracted_entities, fail, report, workspace_or_fail
+from jiyi.build import build, open_workspace
+from jiyi.cli_common import (QuietOption, WorkspaceOption, extracted_entities, fail, report, run_one_stage,
+                             workspace_or_fail)
 from jiyi.errors import JiyiError
 from jiyi.progress import Reporter
 
@@ -59,13 +60,7 @@ def build_command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption) 
 
 def _stage_command(name: str, doc: str) -> None:
     def command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption) -> None:
-        reporter = Reporter(quiet=quiet)
-        try:
-            ws, config = open_workspace(workspace)
-            result = run_stage(name, ws, config, reporter)
-        except JiyiError as error:
-            fail(error)
-        report(BuildSummary([result]), workspace)
+        run_one_stage(name, workspace, quiet)
 
     command.__doc__ = doc
     app.command(name)(command)
@@ -73,13 +68,18 @@ def _stage_command(name: str, doc: str) -> None:
 
 _stage_command("ingest", "Read the sources (catalogue CSVs, text files, page images) into build/internal/records.jsonl.")
 _stage_command("extract", "Find people, places, organisations and dates in the ingested records (needs `jiyi ingest`).")
-_stage_command("iiif", "Write IIIF Presentation 3 manifests and collections, rendering facsimiles where needed.")
 _stage_command("exhibits", "Check the exhibits and write their public versions, leaving out restricted items.")
 
 # `jiyi graph` runs the stage; `jiyi graph validate|export` and `jiyi sparql` live with the graph.
 from jiyi.graph.cli import graph_app, sparql_command  # noqa: E402  (after the stage commands, as listed in --help)
 
 app.add_typer(graph_app, name="graph")
+from jiyi.iiif.cli import iiif_app  # noqa: E402
+
+app.add_typer(iiif_app, name="iiif")
+from jiyi.iiif.serve_cli import serve_command  # noqa: E402
+
+app.command("serve")(serve_command)
 app.command("sparql")(sparql_command)
 from jiyi.graph.neo4j_cli import cypher_command, neo4j_app  # noqa: E402
 

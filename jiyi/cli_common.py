@@ -43,3 +43,16 @@ def report(summary: BuildSummary, ws_root: Path) -> None:
         typer.echo(f"{len(summary.dropped)} item(s) were left out; each is listed above and in "
                    f"{ws_root / 'build/internal/problems/'}", err=True)
         raise typer.Exit(1)
+
+
+def run_one_stage(name: str, workspace: Path, quiet: bool) -> None:
+    """`jiyi ingest|extract|graph|iiif|exhibits`: one stage, its problems and its summary line."""
+    from jiyi.build import run_stage
+    from jiyi.progress import Reporter
+
+    try:
+        ws, config = open_workspace(workspace)
+        result = run_stage(name, ws, config, Reporter(quiet=quiet))
+    except JiyiError as error:
+        fail(error)
+    report(BuildSummary([result]), workspace)
