@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             full = len(make_quads(scaled(demo, ENTITY_VARIANTS)))
             extra = len(make_quads(scaled(demo, ENTITY_VARIANTS + 1))) - full
             copies = ENTITY_VARIANTS + max(0, -(-(args.triples - full) // extra))
+        copies += 1  # the store keeps each triple once and copies share some: one more stays above the target
         extraction = scaled(demo, copies)
         print(f"extraction output: {len(extraction[0]):,} records, {len(extraction[1]):,} mentions, "
               f"{len(extraction[2]):,} entities ({copies} copies of the demo's)")
