@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyoxigraph import Quad, RdfFormat
+from pyoxigraph import NamedNode, Quad, RdfFormat
 
 from jiyi.config import Config
 from jiyi.errors import JiyiError
@@ -23,7 +23,7 @@ PUBLIC_TURTLE = "public.ttl"
 def record_rdf(parts: GraphParts, record_id: str) -> list:
     """A public record's triples and one level of what they point at (its people, places, dates, record set)."""
     own = parts.record_triples.get(record_id, [])
-    linked = {t.object.value for t in own if hasattr(t.object, "value") and t.object.value in parts.shared}
+    linked = {t.object.value for t in own if isinstance(t.object, NamedNode) and t.object.value in parts.shared}
     return own + [t for uri in sorted(linked) for t in parts.shared[uri].triples]
 
 
