@@ -16,7 +16,8 @@ $(BIN)/jiyi: pyproject.toml
 install: $(BIN)/jiyi
 
 # Debian packages Jiyi uses: a CJK font to render facsimile pages; Java and Maven to fetch
-# and run the real Neo4j and Fuseki servers the tests start (make neo4j, make fuseki).
+# and run the real Neo4j and Fuseki servers the tests start (make neo4j, make fuseki); wrk to
+# load jiyi serve in jiyi bench iiif.
 system-deps:
 	@if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
 	  echo "installing fonts-noto-cjk (CJK font for facsimile pages)"; \
@@ -27,6 +28,11 @@ system-deps:
 	  echo "installing Java 17 and Maven (to fetch and run Neo4j and Fuseki for the tests)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jdk-headless maven; \
+	fi
+	@if ! command -v wrk >/dev/null; then \
+	  echo "installing wrk (the HTTP load generator of jiyi bench iiif)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; \
 	fi
 
 demo: system-deps install

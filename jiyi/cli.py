@@ -245,6 +245,20 @@ def bench_graph(triples: int = typer.Option(1_000_000, help="About how many trip
     raise typer.Exit(bench_main(["--triples", str(triples), "--queries", str(queries), *neo4j]))
 
 
+@bench_app.command("iiif")
+def bench_iiif(records: int = typer.Option(10_000, help="Synthetic records for the manifests part."),
+               canvases: int = typer.Option(10, help="Canvases per manifest."),
+               workspace: Path = typer.Option(None, help="A built workspace to serve (default: the demo, built here)."),
+               duration: int = typer.Option(30, help="Seconds of wrk load per URL."),
+               connections: int = typer.Option(64, help="wrk connections.")) -> None:
+    """Manifests per second (written), then jiyi serve under wrk: requests/s, p99 latency and errors."""
+    from jiyi.iiif.bench import main as bench_main
+
+    argv = ["--records", str(records), "--canvases", str(canvases), "--duration", str(duration),
+            "--connections", str(connections)] + (["--workspace", str(workspace)] if workspace else [])
+    raise typer.Exit(bench_main(argv))
+
+
 @app.command()
 def demo(workspace: Path = typer.Option(Path("jiyi-demo"), "--workspace", "-w", help="Where to put the demo workspace."),
          quiet: bool = QuietOption) -> None:

@@ -57,7 +57,7 @@ def test_rights_only_when_the_schema_accepts_them():
 
 
 def test_a_thousand_item_collection_is_whole_and_valid(schema_path):
-    # Its speed is measured in benchmarks/iiif_manifests.py, not asserted here.
+    # Its speed is measured in `jiyi bench iiif`, not asserted here.
     manifests = [{"id": f"{BASE}iiif/R-{i}/manifest.json", "label": {"zh-Hans": [f"件{i}"]}} for i in range(1000)]
     collection = collection_for("big", "大", "Big", manifests, BASE)
     assert len(collection["items"]) == 1000 and collection["label"] == {"zh-Hans": ["大"], "en": ["Big"]}
