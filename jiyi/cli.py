@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -288,7 +287,10 @@ def app_command(workspace: Path = WorkspaceOption,
                "--client.toolbarMode", "viewer",  # a public site shows no developer menu
                "--", "--workspace", str(ws.root.resolve())]
     typer.echo(f"Serving {workspace} at http://localhost:{port}  (Ctrl-C stops)")
-    raise typer.Exit(subprocess.call(command, env={**os.environ, "JIYI_WORKSPACE": str(ws.root.resolve())}))
+    sys.stdout.flush()
+    # Become Streamlit rather than wait for it: a signal to `jiyi app` then reaches the server
+    # itself, and stopping `jiyi app` can never leave an orphaned Streamlit behind.
+    os.execve(sys.executable, command, {**os.environ, "JIYI_WORKSPACE": str(ws.root.resolve())})
 
 
 if __name__ == "__main__":

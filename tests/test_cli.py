@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import rdflib
 
 JIYI = str(Path(sys.executable).parent / "jiyi")
@@ -98,6 +99,8 @@ def test_app_serves_the_built_demo(built_demo):
     finally:
         server.terminate()
         server.wait(timeout=30)
+    with pytest.raises(OSError):  # stopping `jiyi app` stopped the server: nothing is left listening
+        urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=2)
 
 
 def test_app_refuses_an_unbuilt_workspace(tmp_path):
