@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 
 import pytest
 
-from helpers import REPO
-
-
-def load_server_tool():
-    """tools/ is not a package: load tools/neo4j_server.py by its path."""
-    spec = importlib.util.spec_from_file_location("jiyi_neo4j_server", REPO / "tools" / "neo4j_server.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from helpers import load_tool
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +16,7 @@ def neo4j_server(tmp_path_factory):
     if missing:  # CI has both: a missing one is a broken machine, not a reason to skip
         pytest.fail(f"the Neo4j tests need {' and '.join(missing)} on PATH "
                     "(Debian: apt-get install openjdk-17-jdk-headless maven); then `make neo4j`")
-    tool = load_server_tool()
+    tool = load_tool("neo4j_server")
     try:
         server = tool.start(tool.fetch(quiet=True), tmp_path_factory.mktemp("neo4j"), password="jiyi-test-password")
     except tool.ServerError as error:

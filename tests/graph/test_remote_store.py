@@ -7,10 +7,8 @@ The Fuseki fixture fetches Fuseki 5.6.0 with Maven once (into ~/.cache/jiyi, or 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import shutil
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -26,21 +24,12 @@ from jiyi.graph.store import open_store
 from jiyi.graph.vocab import RICO, A, Minter
 from jiyi.progress import QUIET
 
-from helpers import DEMO_SOURCE, REPO
+from helpers import DEMO_SOURCE, load_tool
 
 KNOWN_ID, KNOWN_TITLE = "RA-1921-001", "中国共产党第一个纲领"  # an open record of the demo
 
 
-def _fuseki_tool():
-    """tools/ is not a package: load tools/fuseki_server.py by its path."""
-    spec = importlib.util.spec_from_file_location("jiyi_fuseki_server", REPO / "tools" / "fuseki_server.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-fuseki_server = _fuseki_tool()
+fuseki_server = load_tool("fuseki_server")
 
 
 def _start(tmp_path_factory, **options):

@@ -5,14 +5,15 @@ The suite runs with --import-mode=importlib, so tests take these as fixtures rat
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from jiyi.config import Config
+from jiyi.errors import JiyiError
+from jiyi.iiif.facsimile import find_cjk_font
 from jiyi.model import AccessStatus, Record
 from jiyi.progress import QUIET
 from jiyi.workspace import Workspace
@@ -90,3 +91,12 @@ def built(ws: Workspace, config: Config):
     records = make_records(ws)
     result = run(ws, config, records, QUIET, now=BUILT_AT)
     return ws, records, result
+
+
+@pytest.fixture(scope="module")
+def font() -> Path:
+    """The CJK font facsimile pages are drawn with (Debian's fonts-noto-cjk, which `make test` installs)."""
+    try:
+        return find_cjk_font("")
+    except JiyiError as error:
+        pytest.skip(f"no CJK font on this machine: {error}")

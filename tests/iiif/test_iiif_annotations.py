@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 from PIL import Image
 
-from jiyi.errors import JiyiError
 from jiyi.iiif import run
 from jiyi.iiif.annotations import chapter_ranges, entity_pages, facsimile_lines, transcription_pages
-from jiyi.iiif.facsimile import find_cjk_font, render_pages
+from jiyi.iiif.facsimile import render_pages
 from jiyi.iiif.validate import validate_iiif
 from jiyi.model import AccessStatus, Entity, EntityType, Mention, Record, write_jsonl
 from jiyi.progress import QUIET
@@ -22,14 +19,6 @@ CHAPTERS = "\n\n".join(
     f"## 第{chapter}章  章名{chapter}\n\n" + "\n\n".join(
         f"第{article}条 " + "本条规定档案的管理和利用，适用本条例，国家另有规定的除外。" * 3 for article in articles)
     for chapter, articles in (("一", ("一", "二", "三")), ("二", ("四", "五", "六", "七")), ("三", ("八", "九"))))
-
-
-@pytest.fixture(scope="module")
-def font() -> Path:
-    try:
-        return find_cjk_font("")
-    except JiyiError as error:
-        pytest.skip(f"no CJK font on this machine: {error}")
 
 
 def _canvases(n: int) -> list[str]:

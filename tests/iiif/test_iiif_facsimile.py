@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from jiyi.errors import JiyiError
 from jiyi.iiif.facsimile import find_cjk_font, render_pages
-
-
-@pytest.fixture(scope="module")
-def font() -> Path:
-    try:
-        return find_cjk_font("")
-    except JiyiError as error:
-        pytest.skip(f"no CJK font on this machine: {error}")
 
 
 def test_configured_font_wins_and_a_missing_one_is_an_error(font, tmp_path):
