@@ -14,15 +14,18 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+# java_servers.py sits beside this file; put its folder on the path however this file is
+# loaded (run as a script, or by path from the tests).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from java_servers import cache_root, fetch_jars, free_port, port_is_free  # noqa: E402
 
 VERSION = "5.6.0"
 # jena-fuseki-main declares its logging back end optional; without it Fuseki will not start.
@@ -55,8 +58,7 @@ class FusekiError(RuntimeError):
 
 
 def cache_dir() -> Path:
-    root = Path(os.environ["JIYI_CACHE"]) if os.environ.get("JIYI_CACHE") else Path.home() / ".cache" / "jiyi"
-    return root / f"fuseki-{VERSION}"
+    return cache_root() / f"fuseki-{VERSION}"
 
 
 def lib_dir() -> Path:
@@ -65,26 +67,9 @@ def lib_dir() -> Path:
 
 def fetch() -> Path:
     """Download Fuseki's jars into the cache, unless a previous fetch completed."""
-    lib, done = lib_dir(), cache_dir() / "fetched"
-    if done.is_file() and (lib / f"jena-fuseki-main-{VERSION}.jar").is_file():
-        return lib
-    for tool in ("mvn", "java"):
-        if shutil.which(tool) is None:
-            raise FusekiError(f"`{tool}` is not on PATH: install Java 17 and Maven (apt-get install openjdk-17-jre-headless maven)")
-    cache_dir().mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir()) as work:
-        (Path(work) / "pom.xml").write_text(POM, encoding="utf-8")
-        staging = Path(work) / "lib"
-        # Copy into a staging folder and rename, so an interrupted fetch never looks complete.
-        result = subprocess.run(["mvn", "-B", "-q", "dependency:copy-dependencies", f"-DoutputDirectory={staging}"],
-                                cwd=work, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise FusekiError(f"Maven could not fetch jena-fuseki-main {VERSION}:\n{_tail(result.stdout + result.stderr)}")
-        if lib.exists():
-            shutil.rmtree(lib)
-        staging.rename(lib)
-    done.write_text(VERSION + "\n", encoding="utf-8")
-    return lib
+    if shutil.which("java") is None:
+        raise FusekiError("`java` is not on PATH: install Java 17 (apt-get install openjdk-17-jre-headless)")
+    return fetch_jars(POM, lib_dir(), what=f"jena-fuseki-main {VERSION}", error=FusekiError)
 
 
 @dataclass
@@ -135,7 +120,9 @@ def start(port: int = 0, *, passwd_file: Path | None = None, log: Path | None = 
     """Start Fuseki (fetching it first if needed) and return once /$/ping answers."""
     fetch()
     port = port or free_port()
-    if _pings(port) or not _port_is_free(port):  # else the wait below would take another server's answer for ours
+    # Bound as Jetty binds (SO_REUSEADDR: closing connections do not count); a port in use would
+    # make the wait below take another server's answer for ours.
+    if _pings(port) or not port_is_free(port, reuse_address=True):
         raise FusekiError(f"port {port} is already in use: stop what listens there, or choose another port")
     log = log or cache_dir() / f"fuseki-{port}.log"
     with open(log, "wb") as out:
@@ -151,22 +138,6 @@ def start(port: int = 0, *, passwd_file: Path | None = None, log: Path | None = 
         time.sleep(0.25)
     server.stop()
     raise FusekiError(f"Fuseki did not answer on port {port} within {wait:.0f}s; its log ({log}) ends:\n{_log_tail(log)}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Jetty does: closed connections do not count
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def _pings(port: int) -> bool:

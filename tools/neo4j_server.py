@@ -19,13 +19,16 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# java_servers.py sits beside this file; put its folder on the path however this file is
+# loaded (run as a script, or by path from the tests).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from java_servers import cache_root, fetch_jars, free_port, port_is_free  # noqa: E402
 
 NEO4J_VERSION = os.environ.get("JIYI_NEO4J_VERSION", "5.26.30")  # newest 5.26 LTS on Maven Central (Nov 2026)
 MAVEN_COORDINATES = "org.neo4j:neo4j"  # the Community server, Bolt included (org.neo4j:neo4j-bolt comes with it)
@@ -35,7 +38,6 @@ USER = "neo4j"  # the only user Community has
 DEV_PASSWORD = "jiyi-dev-password"  # Neo4j wants at least 8 characters
 HEAP = "512m"
 PAGE_CACHE = "256m"
-COMPLETE = ".complete"  # written last by fetch: a lib folder without it is a half-done fetch
 
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -52,10 +54,6 @@ POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 
 class ServerError(RuntimeError):
     """Java or Maven missing, Maven failing, or the server not answering: the message says which and what to do."""
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("JIYI_CACHE") or Path.home() / ".cache" / "jiyi")
 
 
 def version_dir(version: str = NEO4J_VERSION) -> Path:
@@ -77,48 +75,11 @@ def java_executable() -> str:
 
 def fetch(version: str = NEO4J_VERSION, *, quiet: bool = False) -> Path:
     """The folder of Neo4j's jars, downloaded with Maven the first time only."""
-    lib = lib_dir(version)
-    if (lib / COMPLETE).is_file():
-        return lib
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise ServerError("mvn not found: fetching Neo4j from Maven Central needs Maven "
-                          "(Debian: `apt-get install maven`)")
     java_executable()
     group, artifact = MAVEN_COORDINATES.split(":")
-    lib.parent.mkdir(parents=True, exist_ok=True)
-    partial = lib.parent / "lib.partial"  # copied here, renamed when complete: no half-filled lib
-    shutil.rmtree(partial, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix="jiyi-neo4j-pom-") as work:
-        (Path(work) / "pom.xml").write_text(POM.format(group=group, artifact=artifact, version=version), encoding="utf-8")
-        if not quiet:
-            print(f"fetching {MAVEN_COORDINATES}:{version} and its runtime dependencies with Maven …", file=sys.stderr)
-        done = subprocess.run(
-            [mvn, "-B", "-q", "dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={partial}"],
-            cwd=work, capture_output=True, text=True)
-    if done.returncode != 0:
-        output = (done.stdout + done.stderr).strip().splitlines()
-        raise ServerError(f"Maven could not fetch {MAVEN_COORDINATES}:{version} (exit {done.returncode}):\n  "
-                          + "\n  ".join(output[-25:]))
-    shutil.rmtree(lib, ignore_errors=True)
-    partial.rename(lib)
-    (lib / COMPLETE).write_text(f"{MAVEN_COORDINATES}:{version}\n", encoding="utf-8")
-    return lib
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+    return fetch_jars(POM.format(group=group, artifact=artifact, version=version), lib_dir(version),
+                      what=f"{MAVEN_COORDINATES}:{version}", error=ServerError, maven_args=("-DincludeScope=runtime",),
+                      quiet=quiet)
 
 
 def write_config(home: Path, bolt_port: int) -> Path:
