@@ -314,3 +314,24 @@ def test_bench_graph_times_the_neo4j_sync_and_its_idempotent_rerun(neo4j_db):
     assert re.search(r"^first sync\s+[\d.]+ s\s+[\d,]+ nodes\+relationships/s", result.stdout, re.M)
     assert re.search(r"^second sync\s+[\d.]+ s\s+0 writes", result.stdout, re.M)
     assert "not a cold one" not in result.stdout  # the database was emptied first
+
+
+def test_the_mirror_sums_each_links_evidence_from_the_extraction_output(built_demo):
+    """read_graph adds up annotations with SPARQL aggregates; the counts must be the mentions extraction wrote."""
+    from jiyi.model import EntityType, Mention, read_jsonl
+
+    ws, _ = built_demo
+    graph = read_graph(ws)
+    records = {node.props.get("identifier"): uri for uri, node in graph.nodes.items() if "Record" in node.labels}
+    expected: dict[tuple[str, str], int] = {}
+    for mention in read_jsonl(ws.mentions_file, Mention):
+        if mention.record_id in records and mention.type is not EntityType.TIME and mention.entity_id:
+            key = (mention.record_id, mention.entity_id)
+            expected[key] = expected.get(key, 0) + 1
+    subject_links = [e for e in graph.edges.values() if e.predicate == RICO + "hasOrHadSubject"]
+    assert subject_links
+    for edge in subject_links:
+        (record_id,) = edge.evidence.records
+        entity_id = edge.object.rsplit("/", 1)[-1]
+        assert edge.evidence.count == expected[(record_id, entity_id)], edge.key
+    assert sum(e.evidence.count for e in subject_links) == sum(expected.values())
