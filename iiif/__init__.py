@@ -47,15 +47,21 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     n_images = n_annotation_pages = 0
     for record in reporter.track(accepted, STAGE):
         out = outs[record.is_public]
-        images, facsimile_of = _page_images(ws, config, record, out, fonts, problems)
-        if not images:
+        if record.remote_images:  # harvested: the pages stay with their publisher, nothing is copied or drawn
+            for kind in ("images", "thumbnails"):
+                shutil.rmtree(out / kind / record.id, ignore_errors=True)
+            images, facsimile_of = [], None
+        else:
+            images, facsimile_of = _page_images(ws, config, record, out, fonts, problems)
+        n_pages = len(record.remote_images) or len(images)
+        if not n_pages:
             shutil.rmtree(out / record.id, ignore_errors=True)
             problems.append(_no_images(ws, config, record))
             continue
         root = record_root(record.id, config.base_uri)
-        canvases = [canvas_id(record.id, config.base_uri, n) for n in range(1, len(images) + 1)]
+        canvases = [canvas_id(record.id, config.base_uri, n) for n in range(1, n_pages + 1)]
         # Public pages get their thumbnail from the image service (services.py); staff pages get a small JPEG.
-        thumbnails = [] if record.is_public else _thumbnails(out, record, images)
+        thumbnails = [] if record.is_public or not images else _thumbnails(out, record, images)
         lines = facsimile_lines(record, fonts.get()) if facsimile_of else None
         if lines:  # the layout and the drawn pages come from the same arithmetic; never point past the last page
             lines = [line for line in lines if line.page <= len(images)]

@@ -187,7 +187,8 @@ def manifest_for(record: Record, images: list[tuple[str, int, int]], base_uri: s
                  places: list[tuple[str, Entity]] | None = None, structures: list[dict] | None = None,
                  annotations: dict[int, list[str]] | None = None, agents: dict[str, str] | None = None,
                  thumbnails: list[tuple[str, int, int]] | None = None) -> dict:
-    """A Presentation 3 Manifest for a record: one Canvas per (relative path, width, height) image.
+    """A Presentation 3 Manifest for a record: one Canvas per (relative path, width, height) image,
+    or, for a harvested record, per page of `record.remote_images` (then `images` is not used).
 
     `facsimile` says the images are rendered, not scanned; `facsimile_of` what they render:
     "text" (transcription or abstract) or "catalogue" (the catalogue description).
@@ -205,13 +206,11 @@ def manifest_for(record: Record, images: list[tuple[str, int, int]], base_uri: s
         label["en"] = [english_title]
 
     canvases = []
-    for number, (path, width, height) in enumerate(images, start=1):
+    for number, (body, width, height, page_label) in enumerate(_pages(record, images, base_uri), start=1):
         cid = canvas_id(record.id, base_uri, number)
-        uri = image_uri(path, base_uri)
-        image_format = IMAGE_FORMATS.get(os.path.splitext(path)[1].lower(), "image/png")
-        body = {"id": uri, "type": "Image", "format": image_format, "width": width, "height": height}
         canvas = {
-            "id": cid, "type": "Canvas", "label": {"none": [f"p. {number}"]}, "width": width, "height": height,
+            "id": cid, "type": "Canvas", "label": page_label or {"none": [f"p. {number}"]},
+            "width": width, "height": height,
             "items": [{"id": f"{root}/page/p{number}", "type": "AnnotationPage", "items": [
                 {"id": f"{root}/annotation/p{number}", "type": "Annotation", "motivation": "painting",
                  "body": body, "target": cid}]}],
@@ -269,6 +268,22 @@ def manifest_for(record: Record, images: list[tuple[str, int, int]], base_uri: s
     if structures:
         manifest["structures"] = structures
     return manifest
+
+
+def _pages(record: Record, images: list[tuple[str, int, int]],
+           base_uri: str) -> list[tuple[dict, int, int, dict | None]]:
+    """(painting body, canvas width, height, canvas label or None) of each page.
+
+    A harvested record's pages are the publisher's images, by reference with their own image
+    services (iiif/harvest.py): Jiyi neither copies nor re-serves them, and services.py makes
+    derivatives only of images under its own base URI. Other records' pages are its images.
+    """
+    if record.remote_images:
+        return [(dict(page["body"]), page["width"], page["height"], page.get("label"))
+                for page in record.remote_images]
+    return [({"id": image_uri(path, base_uri), "type": "Image",
+              "format": IMAGE_FORMATS.get(os.path.splitext(path)[1].lower(), "image/png"),
+              "width": width, "height": height}, width, height, None) for path, width, height in images]
 
 
 def manifest_ref(manifest: dict) -> dict:

@@ -8,6 +8,7 @@ from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
 from .catalogue import read_catalogue
+from .harvested import HARVESTED_DIR, read_harvested
 from .images import attach_images
 from .texts import read_texts
 
@@ -23,6 +24,10 @@ def run(ws: Workspace, config: Config, reporter: Reporter) -> tuple[list[Record]
             found, trouble = read_texts(ws.root / source.dir, source, source.dir.rstrip("/"))
         records.extend(found)
         problems.extend(trouble)
+    # Records of `jiyi harvest iiif`: no jiyi.toml entry needed, the folder is the source.
+    found, trouble = read_harvested(ws.root / HARVESTED_DIR)
+    records.extend(found)
+    problems.extend(trouble)
 
     seen: set[str] = set()
     unique: list[Record] = []

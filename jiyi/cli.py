@@ -76,6 +76,8 @@ app.add_typer(graph_app, name="graph")
 from jiyi.iiif.cli import iiif_app  # noqa: E402
 
 app.add_typer(iiif_app, name="iiif")
+from jiyi.iiif.harvest_cli import harvest_app  # noqa: E402
+app.add_typer(harvest_app, name="harvest")
 from jiyi.iiif.serve_cli import serve_command  # noqa: E402
 
 app.command("serve")(serve_command)

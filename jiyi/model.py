@@ -110,6 +110,10 @@ class Record:
     source: SourceRef | None = None
     images: list[str] = field(default_factory=list)  # page images, workspace-relative
     extra: dict[str, str] = field(default_factory=dict)  # unmapped catalogue columns
+    # Pages of a harvested IIIF manifest, by reference and never downloaded: each is
+    # {"width", "height", "label", "body"} with the painting body's id, format and services.
+    # The iiif stage points its canvases at these instead of publishing images of its own.
+    remote_images: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_public(self) -> bool:
