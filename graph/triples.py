@@ -140,8 +140,7 @@ class TripleMaker:
         triples = [
             Triple(node, A, rico("Record")),
             Triple(node, rico("identifier"), Literal(record.id)),
-            Triple(node, rico("title"), as_written(record.title)),
-            *(Triple(node, LABEL, label) for label in both_scripts(record.title)),
+            *self.record_titles(node, record),
             Triple(node, rico("conditionsOfAccess"), Literal(record.access.value)),
         ]
         if record.abstract:
@@ -177,6 +176,16 @@ class TripleMaker:
         for mention in mentions:
             triples.extend(self.mention(node, record, mention, parts))
         return triples
+
+    def record_titles(self, node: NamedNode, record: Record) -> list[Triple]:
+        """The title as written and its labels: both Chinese scripts, or the title in its own
+        language for a record that is not in Chinese (a harvested English manifest, say)."""
+        language = record.language or "zh"
+        if language.startswith("zh") or language == "und":
+            return [Triple(node, rico("title"), as_written(record.title)),
+                    *(Triple(node, LABEL, label) for label in both_scripts(record.title))]
+        title = Literal(record.title, language=language)
+        return [Triple(node, rico("title"), title), Triple(node, LABEL, title)]
 
     def agent(self, name: str, parts: GraphParts, public: bool) -> NamedNode:
         """A creator or holder; the same node as an extracted person or body of that name."""

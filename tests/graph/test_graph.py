@@ -219,3 +219,20 @@ def test_each_public_record_has_its_own_rdf_and_a_restricted_one_none(graph_work
     ws, config = open_workspace(graph_workspace.root)
     build(ws, config, QUIET, stages=STAGES)
     assert sorted(p.name for p in folder.iterdir()) == ["A-1.jsonld", "A-1.ttl"]
+
+
+def test_a_record_not_in_chinese_keeps_its_own_language_tag():
+    """A harvested English manifest's title is English, not zh-Hans; Chinese titles get both scripts."""
+    from pyoxigraph import Literal
+
+    from jiyi.graph.triples import TripleMaker
+    from jiyi.graph.vocab import LABEL, Minter
+    from jiyi.model import Record
+
+    maker = TripleMaker(Minter("https://example.org/jiyi/"), [], {})
+    english = Record(id="H-1", title="Letter from Yan'an", record_set="harvest", language="en")
+    chinese = Record(id="A-1", title="遵義會議決議", record_set="a")
+    node = maker.mint.node("record", "x")
+    assert {t.object for t in maker.record_titles(node, english)} == {Literal("Letter from Yan'an", language="en")}
+    assert {(t.predicate, t.object) for t in maker.record_titles(node, chinese) if t.predicate == LABEL} == {
+        (LABEL, Literal("遵义会议决议", language="zh-Hans")), (LABEL, Literal("遵義會議決議", language="zh-Hant"))}
