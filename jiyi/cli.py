@@ -85,6 +85,9 @@ app.command("sparql")(sparql_command)
 from jiyi.graph.neo4j_cli import cypher_command, neo4j_app  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j")
+from jiyi.apps.users_cli import users_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
 app.command("cypher")(cypher_command)
 
 
