@@ -26,7 +26,7 @@ from jiyi.workspace import Workspace
 
 STAGE = "iiif"
 # Folders of an iiif output folder that are not a record's; a record id may not take these names.
-RESERVED = {"activity", "collection", "images", "thumbnails"}
+RESERVED = {"activity", "collection", "exhibits", "images", "thumbnails"}  # folders of their own under iiif/
 THUMBNAIL_WIDTH = 240  # px: a page's thumbnail in a viewer's strip or a collection's grid
 
 

@@ -67,7 +67,9 @@ def _stage_command(name: str, doc: str) -> None:
 
 _stage_command("ingest", "Read the sources (catalogue CSVs, text files, page images) into build/internal/records.jsonl.")
 _stage_command("extract", "Find people, places, organisations and dates in the ingested records (needs `jiyi ingest`).")
-_stage_command("exhibits", "Check the exhibits and write their public versions, leaving out restricted items.")
+from jiyi.exhibits.cli import exhibits_app  # noqa: E402
+
+app.add_typer(exhibits_app, name="exhibits")
 
 # `jiyi graph` runs the stage; `jiyi graph validate|export` and `jiyi sparql` live with the graph.
 from jiyi.graph.cli import graph_app, sparql_command  # noqa: E402  (after the stage commands, as listed in --help)

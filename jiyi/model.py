@@ -196,9 +196,15 @@ class ExhibitItem:
 class ExhibitSection:
     heading_zh: str
     heading_en: str = ""
-    body_zh: str = ""  # Markdown
+    body_zh: str = ""  # Markdown as written; in build/public, the page as sanitised HTML
     body_en: str = ""
     items: list[ExhibitItem] = field(default_factory=list)
+    source_zh: str = ""  # the Markdown file of each language, relative to the exhibit's folder
+    source_en: str = ""
+    # In build/public: the page's blocks in order, each a dict with `kind` (text, item, quote, timeline,
+    # map, graph, gallery, question), `line` and `html` (sanitised), plus `record_ids` where it shows records.
+    blocks_zh: list[dict] = field(default_factory=list)
+    blocks_en: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -211,6 +217,12 @@ class Exhibit:
     summary_zh: str = ""
     summary_en: str = ""
     sections: list[ExhibitSection] = field(default_factory=list)
+    theme_zh: str = ""
+    theme_en: str = ""
+    audience_zh: str = ""  # who it is written for, e.g. 初中及以上
+    audience_en: str = ""
+    visibility: str = "public"  # "public": published under build/public; "internal": staff only, build/internal
+    cover: str = ""  # a record id (its first page) or an image file in the exhibit's folder; in public, the image's path
 
 
 @dataclass

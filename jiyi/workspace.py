@@ -104,3 +104,11 @@ class Workspace:
             return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
+
+    @property
+    def public_exhibits_iiif_dir(self) -> Path:  # exhibits → per exhibit a Manifest (one Range per section) and a Collection
+        return self.public_iiif_dir / "exhibits"
+
+    @property
+    def internal_exhibits_dir(self) -> Path:  # exhibits → exhibits marked `visibility: internal`, staff only
+        return self.internal / "exhibits"

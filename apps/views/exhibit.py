@@ -1,4 +1,4 @@
-"""Exhibit page: an educator's exhibition — sections of Markdown in the reader's language, items as cards."""
+"""Exhibit page: an educator's exhibition — each section's blocks in the reader's language, items as cards."""
 
 import streamlit as st
 
@@ -22,11 +22,33 @@ summary = pick(exhibit.summary_zh, exhibit.summary_en)
 if summary:
     st.markdown(summary)
 
+
+def show_images(block: dict) -> None:
+    """An item or gallery block: the images the exhibits stage copied under build/public/exhibits/<id>/."""
+    images = block.get("images", [])
+    for start in range(0, len(images), COLUMNS):
+        for column, src, record_id in zip(st.columns(COLUMNS), images[start:start + COLUMNS],
+                                          block.get("record_ids", [])[start:start + COLUMNS]):
+            record = by_id.get(record_id)
+            if record is None:  # the public records and the exhibit disagree: show nothing rather than guess
+                continue
+            column.image(str(data.public_path("exhibits", src)), caption=f"{record.title} · {record.id}",
+                         width="stretch")
+
+
 for section in exhibit.sections:
     st.header(pick(section.heading_zh, section.heading_en))
-    body = pick(section.body_zh, section.body_en)
-    if body:
-        st.markdown(body)  # HTML in an educator's Markdown stays escaped (Streamlit's default)
+    blocks = pick(section.blocks_zh, section.blocks_en)  # English blocks when the reader chose English and there are some
+    if not blocks and pick(section.body_zh, section.body_en):  # an exhibit built before blocks existed
+        st.markdown(pick(section.body_zh, section.body_en))
+    for block in blocks:
+        if block["kind"] in ("item", "gallery"):
+            show_images(block)
+        elif block["kind"] == "text":
+            # Sanitised at build time (nh3 allow-list: no script, no event handlers, in-page links only).
+            st.markdown(block["html"], unsafe_allow_html=True)
+        else:  # quote, timeline, map (SVG), graph slice (SVG), question: Jiyi's own escaped HTML
+            st.html(block["html"])
     # Only records the public file holds: the exhibits stage already withheld restricted
     # items, and this keeps it so if an exhibit file and the records ever disagree.
     items = [item for item in section.items if item.record_id in by_id]

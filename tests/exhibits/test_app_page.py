@@ -1,0 +1,26 @@
+"""The app's exhibit page shows the new blocks: text, images of item and gallery blocks, Jiyi's drawn HTML."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+MAIN = Path(__file__).resolve().parents[2] / "apps" / "main.py"
+
+
+def test_the_exhibit_page_renders_each_block(built_demo, monkeypatch):
+    ws, _ = built_demo
+    monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["lang"] = "zh"
+    at.run()
+    at.switch_page("views/exhibit.py")
+    at.query_params["exhibit"] = "long-march"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    drawn = " ".join(element.proto.body for element in at.get("html"))
+    for mark in ('class="quote"', 'class="timeline"', 'svg class="map"', 'svg class="graph"', 'class="question"'):
+        assert mark in drawn, mark
+    texts = " ".join(m.value for m in at.markdown)
+    assert 'href="#entity-' in texts and "<script" not in texts
+    captions = [img.caption for element in at.get("image") for img in element.proto.imgs]
+    assert any("RA-1934-001" in c for c in captions)  # the item block's region, beside the cards' pages
