@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO ?= jiyi-demo
 
-.PHONY: install demo test system-deps clean
+.PHONY: install demo test system-deps viewer clean
 
 # The virtual environment with jiyi installed (editable, with the test extras).
 $(BIN)/jiyi: pyproject.toml
@@ -17,7 +17,8 @@ install: $(BIN)/jiyi
 
 # Debian packages Jiyi uses: a CJK font to render facsimile pages; Java and Maven to fetch
 # and run the real Neo4j and Fuseki servers the tests start (make neo4j, make fuseki); wrk to
-# load jiyi serve in jiyi bench iiif.
+# load jiyi serve in jiyi bench iiif; npm to install the IIIF viewer (make viewer); Chromium for
+# the tests that open the viewer in a real browser (Playwright drives Debian's build, never its own).
 system-deps:
 	@if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
 	  echo "installing fonts-noto-cjk (CJK font for facsimile pages)"; \
@@ -34,16 +35,40 @@ system-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; \
 	fi
+	@if ! command -v npm >/dev/null; then \
+	  echo "installing nodejs and npm (to install the IIIF viewer Mirador from the npm registry)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs npm; \
+	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing chromium (the browser the viewer tests drive)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
+	fi
 
-demo: system-deps install
+demo: system-deps install viewer
 	$(BIN)/jiyi demo --workspace $(DEMO)
 	$(BIN)/jiyi app --workspace $(DEMO)
 
-test: system-deps install neo4j fuseki
+test: system-deps install viewer neo4j fuseki
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(DEMO) build dist *.egg-info
+	rm -rf $(VENV) $(DEMO) build dist *.egg-info $(VIEWER)/dist $(VIEWER)/node_modules
+
+# The IIIF viewer, Mirador 3, from the npm registry at the version apps/viewer/package-lock.json pins
+# (npm ci checks each package against the lock's hashes; --ignore-scripts: the bundle needs no build).
+# Only its prebuilt bundle is kept, in apps/viewer/dist/, which `jiyi serve` serves at /viewer/;
+# node_modules (200 MB of sources the bundle already holds) is removed. Re-runs when the lock changes.
+VIEWER := apps/viewer
+viewer: $(VIEWER)/dist/mirador.min.js
+
+$(VIEWER)/dist/mirador.min.js: $(VIEWER)/package.json $(VIEWER)/package-lock.json
+	npm ci --prefix $(VIEWER) --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(VIEWER)/dist
+	cp $(VIEWER)/node_modules/mirador/dist/mirador.min.js $(VIEWER)/node_modules/mirador/dist/mirador.min.js.LICENSE.txt \
+	   $(VIEWER)/node_modules/mirador/package.json $(VIEWER)/dist/
+	rm -rf $(VIEWER)/node_modules
 
 # Neo4j Community 5.26 from Maven Central (needs java and mvn), for `jiyi neo4j sync` and the
 # Neo4j tests: fetches the jars once into ~/.cache/jiyi/neo4j-<version>/lib ($JIYI_CACHE to move it).

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
+import threading
+import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import streamlit as st
 from pyoxigraph import RdfFormat, Store
@@ -21,6 +24,9 @@ from jiyi.workspace import Workspace
 
 STATE_KEY = "jiyi_workspace"  # a test (or an embedding app) may set the workspace here
 ENV_KEY = "JIYI_WORKSPACE"
+# The address readers' browsers reach `jiyi serve` at, for a deployment behind a proxy; unset, the app
+# starts the IIIF server itself on a loopback port, which only a browser on this machine can reach.
+IIIF_URL_ENV = "JIYI_IIIF_URL"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 PREFIXES = """PREFIX rico: <https://www.ica.org/standards/RiC/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -193,3 +199,59 @@ def page_images(record_id: str) -> list[Path]:
         return []
     return sorted(public_path("iiif", "images", record_id, p.name) for p in folder.iterdir()
                   if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+# The IIIF viewer. Streamlit's static serving sends .js as text/plain, which browsers refuse to run, so
+# Mirador is served by `jiyi serve`'s app: the deployment's (at $JIYI_IIIF_URL) or one started here.
+# jiyi.iiif is imported where used: its package pulls in the graph stage, seconds the other pages need not wait.
+def iiif_base_uri() -> str | None:
+    """The base_uri the public IIIF was built with, read back from the top collection's id."""
+    path = public_path("iiif", "collection", "top.json")
+    if not path.is_file():
+        return None
+    top_id = _json(str(path), _stamp(path)).get("id", "")
+    return top_id.removesuffix("iiif/collection/top.json") if top_id.endswith("iiif/collection/top.json") else None
+
+
+@st.cache_resource(show_spinner=False)
+def _local_iiif_server(iiif_dir: str, base_uri: str) -> str:
+    """`jiyi serve`'s app in a daemon thread on a free loopback port, once per Streamlit process and workspace."""
+    import uvicorn
+
+    from jiyi.iiif.server import create_app
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))  # bound here, so no other process can take the port before uvicorn listens
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(Path(iiif_dir), base_uri), log_level="warning",
+                                           access_log=False))
+    threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True, name="jiyi-iiif").start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}/"
+
+
+def iiif_server_url() -> str | None:
+    """Where readers' browsers reach the IIIF server (ending in /); None when the viewer cannot be offered."""
+    configured = os.environ.get(IIIF_URL_ENV, "").strip()
+    if configured:
+        return configured.rstrip("/") + "/"
+    from jiyi.iiif import viewer
+
+    base_uri = iiif_base_uri()
+    if base_uri is None or not viewer.installed():
+        return None
+    return _local_iiif_server(str(public_path("iiif")), base_uri)
+
+
+def viewer_url(record_id: str, lang: str) -> str | None:
+    """The Mirador page opening this record's public manifest, or None (no manifest, no viewer installed)."""
+    if manifest(record_id) is None:
+        return None
+    server = iiif_server_url()
+    if server is None:
+        return None
+    from jiyi.iiif import viewer
+
+    return viewer.viewer_url(server, f"{server}iiif/{quote(record_id)}/manifest.json", lang)

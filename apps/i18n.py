@@ -53,6 +53,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_of": ("第 {n} 页，共 {m} 页", "Page {n} of {m}"),
     "facsimile": ("依据文字渲染的摹本", "Rendered facsimile, not a scan"),
     "no_images": ("本件没有页面图像。", "This record has no page images."),
+    "static_pages": ("静态页面图像", "Static page images"),
+    "viewer_open": ("在新窗口中打开 IIIF 浏览器", "Open the IIIF viewer in a new window"),
+    "viewer_missing": ("未安装 IIIF 浏览器（Mirador），下面只显示静态页面图像。请在 Jiyi 目录中运行 `make viewer`，然后刷新本页。",
+                       "The IIIF viewer (Mirador) is not installed, so only the static page images are shown. "
+                       "Run `make viewer` in the Jiyi checkout, then reload this page."),
     "manifest": ("IIIF 清单", "IIIF manifest"),
     "entities": ("提及的人物、机构、地点与日期", "People, bodies, places and dates it mentions"),
     "no_entities": ("图谱中没有本件提及的实体。", "The graph records no mentions for this record."),

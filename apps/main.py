@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from jiyi.apps import data, ui
 from jiyi.apps.i18n import LANG_KEY, LANGUAGES, t
 
-st.set_page_config(page_title="记忆 Jiyi", page_icon=":material/history_edu:", layout="wide")
+# A file shipped with the app: a :material/…: page icon makes Streamlit fetch it from Google's font CDN.
+st.set_page_config(page_title="记忆 Jiyi", page_icon=str(Path(__file__).with_name("favicon.png")), layout="wide")
 
 root = data.workspace_root()
 if root is None:

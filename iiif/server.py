@@ -1,4 +1,4 @@
-"""The HTTP server of `jiyi serve`: build/public/iiif and the Content Search endpoint, nothing else.
+"""The HTTP server of `jiyi serve`: build/public/iiif, the Content Search endpoint and the viewer, nothing else.
 
 Files carry ids under the configured base_uri (https://example.org/jiyi/ by default), which
 need not point anywhere yet. So that a viewer on this machine can follow every link, JSON
@@ -8,6 +8,7 @@ are left as they are: this server does not serve them. Files on disk are never c
 
 Only files under build/public/iiif are served: paths with `..`, `.`, empty or hidden parts, or
 that resolve (through links) outside that folder are refused, so build/internal stays unreachable.
+/viewer/ serves Mirador's page and bundle by name only (iiif/viewer.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from starlette.routing import Route
 from jiyi.iiif.manifests import manifest_id
 from jiyi.iiif.search import KNOWN_PARAMETERS, load_annotations, search, transcription_files
 from jiyi.iiif.services import ACTIVITY_DIR, search_service_id
+from jiyi.iiif.viewer import ROUTES as VIEWER_ROUTES
 
 PRESENTATION_TYPE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
 IMAGE_INFO_TYPE = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
@@ -40,12 +42,13 @@ JSON_CACHE_ENTRIES = 4096  # small files read once; a changed file is read again
 
 
 def create_app(iiif_dir: Path, base_uri: str) -> Starlette:
-    """The ASGI app serving `iiif_dir` (a workspace's build/public/iiif) at /iiif/."""
+    """The ASGI app serving `iiif_dir` (a workspace's build/public/iiif) at /iiif/ and Mirador at /viewer/."""
     files = PublicFiles(iiif_dir, base_uri)
     routes = [
         Route("/", lambda request: RedirectResponse("/iiif/collection/top.json"), methods=["GET", "HEAD"]),
         Route("/iiif/{record}/search", files.search, methods=["GET", "HEAD"]),
         Route("/iiif/{path:path}", files.get, methods=["GET", "HEAD"]),
+        *VIEWER_ROUTES,
     ]
     return CORS(Starlette(routes=routes))
 

@@ -1,13 +1,15 @@
-"""Item page: one open record — its description, caveats, text, page images, IIIF manifest and mentioned entities."""
+"""Item page: one open record — its description, caveats, text, pages in the IIIF viewer, manifest and entities."""
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from jiyi.apps import data, ui
 from jiyi.apps.i18n import STRINGS, lang, pick, t
 from jiyi.apps.network import local_name
 
 ENTITY_ORDER = ["Person", "CorporateBody", "Place", "Event", "Date"]
+VIEWER_HEIGHT = 720  # px: a portrait page fitted with Mirador's bars still readable
 
 by_id = data.records_by_id()
 if not by_id:
@@ -45,15 +47,27 @@ if record.text:
 st.subheader(t("pages"))
 pages = data.page_images(record.id)
 manifest = data.manifest(record.id)
+viewer = data.viewer_url(record.id, lang()) if manifest else None
+if viewer:
+    # Mirador, served by the IIIF server from this machine: zoom, every page, transcriptions and entities.
+    if hasattr(st, "iframe"):  # newer Streamlit deprecates components.v1 (as the graph explorer notes)
+        st.iframe(viewer, height=VIEWER_HEIGHT)
+    else:
+        components.iframe(viewer, height=VIEWER_HEIGHT)
+    st.caption(f"[{t('viewer_open')}]({viewer})")
+elif manifest and pages:
+    st.info(t("viewer_missing"))
 if not pages:
     st.caption(t("no_images"))
 else:
-    number = st.number_input(t("page"), min_value=1, max_value=len(pages), value=1, key=f"page_{record.id}") \
-        if len(pages) > 1 else 1
-    caption = t("page_of", n=number, m=len(pages))
-    if data.is_facsimile(manifest):
-        caption += f" · {t('facsimile')}"
-    st.image(str(pages[number - 1]), caption=caption, width=700)
+    # The plain image stays: the fallback without a viewer, and a quick look that needs no JavaScript.
+    with st.expander(t("static_pages")) if viewer else st.container():
+        number = st.number_input(t("page"), min_value=1, max_value=len(pages), value=1, key=f"page_{record.id}") \
+            if len(pages) > 1 else 1
+        caption = t("page_of", n=number, m=len(pages))
+        if data.is_facsimile(manifest):
+            caption += f" · {t('facsimile')}"
+        st.image(str(pages[number - 1]), caption=caption, width=700)
 if manifest:
     st.markdown(f"**{t('manifest')}**: `build/public/iiif/{record.id}/manifest.json`")
     st.code(manifest.get("id", ""), language=None)
