@@ -48,7 +48,7 @@ system-deps:
 
 demo: system-deps install viewer
 	$(BIN)/jiyi demo --workspace $(DEMO)
-	$(BIN)/jiyi app --workspace $(DEMO)
+	$(BIN)/jiyi app --public --workspace $(DEMO)
 
 test: system-deps install viewer neo4j fuseki
 	$(BIN)/python -m pytest

@@ -1,4 +1,8 @@
-"""Streamlit entry of the public Jiyi app: finds the workspace, offers 中文/English, routes to the pages."""
+"""Streamlit entry of the Jiyi app: finds the workspace, offers 中文/English, signs staff in, routes to the pages.
+
+Public (`jiyi app --public`): the exhibition pages over build/public. Staff (plain `jiyi app`): the same
+pages after signing in, plus the console for researchers and curators (apps/auth.py says how roles decide).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from jiyi.apps import data, ui
+from jiyi.apps import auth, data, ui
 from jiyi.apps.i18n import LANG_KEY, LANGUAGES, t
 
 # A file shipped with the app: a :material/…: page icon makes Streamlit fetch it from Google's font CDN.
@@ -26,6 +30,11 @@ st.session_state[data.STATE_KEY] = str(root)
 
 st.session_state.setdefault(LANG_KEY, "zh")
 st.sidebar.radio(t("language"), list(LANGUAGES), key=LANG_KEY, format_func=LANGUAGES.get, horizontal=True)
+user = None
+if not auth.public_mode():
+    user = auth.sign_in(data.workspace())
+    if user is None:
+        st.stop()
 
 pages = [
     st.Page(ui.HOME, title=t("nav_home"), icon=":material/home:", url_path="home", default=True),
@@ -33,4 +42,6 @@ pages = [
     st.Page(ui.ITEM, title=t("nav_item"), icon=":material/description:", url_path="item"),
     st.Page(ui.GRAPH, title=t("nav_graph"), icon=":material/hub:", url_path="graph"),
 ]
+if user is not None:  # researchers and curators
+    pages.append(st.Page(ui.CONSOLE, title=t("nav_console"), icon=":material/terminal:", url_path="console"))
 st.navigation(pages).run()

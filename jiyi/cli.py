@@ -280,8 +280,15 @@ def demo(workspace: Path = typer.Option(Path("jiyi-demo"), "--workspace", "-w", 
 @app.command("app")
 def app_command(workspace: Path = WorkspaceOption,
                 port: int = typer.Option(8501, help="Port to serve on (localhost)."),
-                headless: bool = typer.Option(True, help="Do not open a browser window.")) -> None:
-    """Start the Streamlit app (exhibits, items, graph explorer) on the workspace's build."""
+                headless: bool = typer.Option(True, help="Do not open a browser window."),
+                public: bool = typer.Option(False, "--public", help="The public site: build/public only, no sign-in, "
+                                            "no console.")) -> None:
+    """Start the Streamlit app on the workspace's build: for staff (sign in; `jiyi users add`), or --public.
+
+    Pages: home, exhibits, items (with the Mirador viewer), the graph explorer; for signed-in
+    researchers and curators also the console (read-only SPARQL, and Cypher when NEO4J_URI and
+    NEO4J_PASSWORD name a mirror).
+    """
     ws, _ = workspace_or_fail(workspace)
     if not ws.public_records_file.is_file():
         fail(JiyiError("E030", f"{workspace}: not built yet", f"run `jiyi build --workspace {workspace}` first"))
@@ -292,7 +299,7 @@ def app_command(workspace: Path = WorkspaceOption,
                "--server.port", str(port), "--server.address", "localhost",
                "--server.headless", str(headless).lower(), "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "viewer",  # a public site shows no developer menu
-               "--", "--workspace", str(ws.root.resolve())]
+               "--", "--workspace", str(ws.root.resolve())] + (["--public"] if public else [])
     typer.echo(f"Serving {workspace} at http://localhost:{port}  (Ctrl-C stops)")
     sys.stdout.flush()
     # Become Streamlit rather than wait for it: a signal to `jiyi app` then reaches the server

@@ -27,6 +27,7 @@ def open_page(ws, monkeypatch):
     The workspace reaches the app as it does under `jiyi app`: through $JIYI_WORKSPACE.
     """
     monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
+    monkeypatch.setenv("JIYI_APP_PUBLIC", "1")  # the public site, as `jiyi app --public` serves it
 
     def run(page: str | None = None, lang: str = "zh", **query: str) -> AppTest:
         at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)

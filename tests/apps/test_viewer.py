@@ -217,7 +217,7 @@ def test_item_page_uses_the_deployments_iiif_address(open_page, scanned, monkeyp
 def running_app(ws):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("JIYI_IIIF_URL", viewer.VIEWER_DIR_ENV)}
-    process = subprocess.Popen([sys.executable, "-m", "jiyi.cli", "app", "--workspace", str(ws.root), "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "jiyi.cli", "app", "--public", "--workspace", str(ws.root), "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     url = f"http://localhost:{port}/"
     deadline = time.monotonic() + 90

@@ -10,6 +10,7 @@ MAIN = Path(__file__).resolve().parents[2] / "apps" / "main.py"
 def test_the_exhibit_page_renders_each_block(built_demo, monkeypatch):
     ws, _ = built_demo
     monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
+    monkeypatch.setenv("JIYI_APP_PUBLIC", "1")  # the public site: no sign-in
     at = AppTest.from_file(str(MAIN), default_timeout=60)
     at.session_state["lang"] = "zh"
     at.run()
