@@ -1,7 +1,7 @@
 """Streamlit entry of the Jiyi app: finds the workspace, offers 中文/English, signs staff in, routes to the pages.
 
 Public (`jiyi app --public`): the exhibition pages over build/public. Staff (plain `jiyi app`): the same
-pages after signing in, plus the console for researchers and curators (apps/auth.py says how roles decide).
+pages after signing in, plus the console for researchers and curators and the review queue for curators (apps/auth.py says how roles decide).
 """
 
 from __future__ import annotations
@@ -44,4 +44,6 @@ pages = [
 ]
 if user is not None:  # researchers and curators
     pages.append(st.Page(ui.CONSOLE, title=t("nav_console"), icon=":material/terminal:", url_path="console"))
+    if user.is_curator:
+        pages.append(st.Page(ui.REVIEW, title=t("nav_review"), icon=":material/fact_check:", url_path="review"))
 st.navigation(pages).run()

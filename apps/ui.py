@@ -10,7 +10,7 @@ from jiyi.model import Record
 
 # Page files relative to main.py; st.page_link and st.switch_page resolve them the same way.
 HOME, EXHIBIT, ITEM, GRAPH = "views/home.py", "views/exhibit.py", "views/item.py", "views/graph_explorer.py"
-CONSOLE = "views/console.py"  # staff only (apps/auth.py)
+CONSOLE, REVIEW = "views/console.py", "views/review.py"  # staff only (apps/auth.py)
 
 
 def record_link(record: Record, label: str | None = None) -> None:

@@ -118,3 +118,40 @@ def test_the_public_site_has_no_console(built_demo, monkeypatch):
     assert not at.exception
     with pytest.raises(Exception):
         at.switch_page("views/console.py").run()
+
+
+def test_only_curators_get_the_review_page(staff_ws, monkeypatch):
+    at = signed_in(staff_ws, monkeypatch)  # li is a researcher
+    with pytest.raises(Exception):
+        at.switch_page("views/review.py").run()
+
+
+def test_a_curators_decision_is_written_and_applied_by_the_next_build(built_demo, tmp_path, monkeypatch):
+    from jiyi.build import build, open_workspace
+    from jiyi.extract.curation import read_decisions
+    from jiyi.model import Entity, read_jsonl
+    from jiyi.progress import QUIET
+
+    demo, _ = built_demo
+    ws = Workspace(tmp_path / "demo")
+    shutil.copytree(demo.root, ws.root)
+    add_user(ws, "wang", "curator", PASSWORD)
+    at = app(ws, monkeypatch)
+    at.run()
+    at.text_input(key="sign_in_name").input("wang")
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("views/review.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    rejects = [b for b in at.button if b.key and b.key.startswith("reject_")]
+    assert rejects, "the demo has entities to review"
+    entity_id = rejects[0].key.removeprefix("reject_")
+    rejects[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success and "reject" in at.success[0].value
+    (decision,), _ = read_decisions(ws.decisions_file)
+    assert decision.action == "reject" and "wang" in decision.note
+    assert not [b for b in at.button if b.key == f"reject_{entity_id}"]  # decided: gone from the queue
+
+    build(ws, open_workspace(ws.root)[1], QUIET)
+    assert entity_id not in {e.id for e in read_jsonl(ws.entities_file, Entity)}
