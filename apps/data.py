@@ -32,6 +32,9 @@ PREFIXES = """PREFIX rico: <https://www.ica.org/standards/RiC/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX schema: <https://schema.org/>
 """
 
 
@@ -255,3 +258,73 @@ def viewer_url(record_id: str, lang: str) -> str | None:
     from jiyi.iiif import viewer
 
     return viewer.viewer_url(server, f"{server}iiif/{quote(record_id)}/manifest.json", lang)
+
+
+# ---------------------------------------------------------------- entities (the entity page)
+# Oxigraph keeps language tags in lower case, so they are compared in lower case.
+ENTITY_CLASSES = ("Person", "CorporateBody", "Place", "Event")
+RELATIONS = ("isOrWasParticipantIn", "hasOrHadLocation", "occurredAtDate", "isOrWasMemberOf")
+
+
+def entities() -> list[dict[str, str]]:
+    """Every public person, body, place and event: uri, type, label, records (how many mention it)."""
+    if not graph_available():
+        return []
+    classes = ", ".join(f"rico:{name}" for name in ENTITY_CLASSES)
+    return select(f"""SELECT ?entity ?type ?label (COUNT(DISTINCT ?record) AS ?records) WHERE {{
+        ?entity a ?type FILTER(?type IN ({classes}))
+        ?entity rdfs:label ?label FILTER(LCASE(LANG(?label)) = "zh-hans")
+        OPTIONAL {{ ?record rico:hasOrHadSubject ?entity }}
+        }} GROUP BY ?entity ?type ?label ORDER BY DESC(?records) ?label""")
+
+
+def _iri(uri: str) -> str:
+    """An IRI for a query, from a value that came out of the graph (or a URL): refused if it could break out."""
+    if any(char in uri for char in '<>"{}|^`\\ \n'):
+        raise ValueError(f"not an IRI: {uri!r}")
+    return f"<{uri}>"
+
+
+def entity_description(uri: str) -> list[dict[str, str]]:
+    """The entity's own literals and links: (property, value, language)."""
+    return select(f"SELECT ?p ?o (LANG(?o) AS ?lang) WHERE {{ {_iri(uri)} ?p ?o }}")
+
+
+def entity_mentions(uri: str) -> list[dict[str, str]]:
+    """Where the public texts name the entity: record id, field, offsets, words, method, confidence."""
+    return select(f"""SELECT ?id ?field ?start ?end ?exact ?method ?confidence WHERE {{
+        ?a oa:hasBody {_iri(uri)} ; prov:wasDerivedFrom ?record ; oa:hasTarget ?target .
+        ?record rico:identifier ?id .
+        ?target oa:hasSelector ?position, ?quote .
+        ?position oa:start ?start ; oa:end ?end . ?quote oa:exact ?exact .
+        OPTIONAL {{ ?a ?pf ?field FILTER(STRENDS(STR(?pf), "#field")) }}
+        OPTIONAL {{ ?a ?pm ?method FILTER(STRENDS(STR(?pm), "#method")) }}
+        OPTIONAL {{ ?a ?pc ?confidence FILTER(STRENDS(STR(?pc), "#confidence")) }}
+        }} ORDER BY ?id xsd:integer(?start)""")
+
+
+def entity_relations(uri: str) -> list[dict[str, str]]:
+    """Facts linking the entity to another (participation, place, date, membership), each with its statement's record."""
+    properties = ", ".join(f"rico:{name}" for name in RELATIONS)
+    node = _iri(uri)
+    return select(f"""SELECT ?direction ?property ?other ?label ?id ?method ?confidence WHERE {{
+        {{ {node} ?property ?other BIND("out" AS ?direction) }} UNION {{ ?other ?property {node} BIND("in" AS ?direction) }}
+        FILTER(?property IN ({properties}))
+        OPTIONAL {{ ?other rdfs:label ?label FILTER(LCASE(LANG(?label)) = "zh-hans" || LANG(?label) = "") }}
+        OPTIONAL {{ ?statement rdf:subject ?s ; rdf:predicate ?property ; rdf:object ?o ; prov:wasDerivedFrom ?record .
+                   ?record rico:identifier ?id .
+                   FILTER((?direction = "out" && ?s = {node} && ?o = ?other) || (?direction = "in" && ?o = {node} && ?s = ?other))
+                   OPTIONAL {{ ?statement ?pm ?method FILTER(STRENDS(STR(?pm), "#method")) }}
+                   OPTIONAL {{ ?statement ?pc ?confidence FILTER(STRENDS(STR(?pc), "#confidence")) }} }}
+        }} ORDER BY ?property ?label""")
+
+
+def co_mentioned(uri: str, limit: int = 30) -> list[dict[str, str]]:
+    """Entities named in the same public records, most shared records first: the entity's neighbours."""
+    classes = ", ".join(f"rico:{name}" for name in ENTITY_CLASSES)
+    return select(f"""SELECT ?other ?type ?label ?lat ?long (COUNT(DISTINCT ?record) AS ?shared) WHERE {{
+        ?record rico:hasOrHadSubject {_iri(uri)}, ?other . FILTER(?other != {_iri(uri)})
+        ?other a ?type FILTER(?type IN ({classes}))
+        ?other rdfs:label ?label FILTER(LCASE(LANG(?label)) = "zh-hans")
+        OPTIONAL {{ ?other schema:latitude ?lat ; schema:longitude ?long }}
+        }} GROUP BY ?other ?type ?label ?lat ?long ORDER BY DESC(?shared) ?label LIMIT {int(limit)}""")

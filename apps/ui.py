@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import streamlit as st
@@ -10,6 +11,7 @@ from jiyi.model import Record
 
 # Page files relative to main.py; st.page_link and st.switch_page resolve them the same way.
 HOME, EXHIBIT, ITEM, GRAPH = "views/home.py", "views/exhibit.py", "views/item.py", "views/graph_explorer.py"
+ENTITY = "views/entity.py"
 CONSOLE, REVIEW = "views/console.py", "views/review.py"  # staff only (apps/auth.py)
 
 
@@ -37,3 +39,13 @@ def url_select(label: str, options: list[str], key: str, param: str, format_func
     if st.query_params.get(param) != choice:
         st.query_params[param] = choice
     return choice
+
+
+SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of `text` holding [start, end): from the previous sentence end to the next."""
+    before = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
+    after = SENTENCE_END.search(text, end)
+    return text[before[-1] if before else 0: after.end() if after else len(text)].strip()

@@ -179,10 +179,10 @@ def render_block(block: b.Block, data: BuildData, assets: Assets, lang: str) -> 
     elif isinstance(block, b.Timeline):
         entries = timeline_entries(block, data)
         record_ids = [e["record_id"] for e in entries]
-        body = _timeline_html(entries, lang) + _caption(block.caption, data, assets, lang)
+        body = timeline_html(entries, lang) + _caption(block.caption, data, assets, lang)
     elif isinstance(block, b.Map):
         places = map_places(block, data)
-        body = _map_html(places, lang) + _caption(block.caption, data, assets, lang)
+        body = map_html(places, lang) + _caption(block.caption, data, assets, lang)
     elif isinstance(block, b.Graph):
         entity = data.public_entity(block.entity)
         nodes, edges = data.slice(entity, block.depth, block.types) if entity else ([], [])
@@ -273,7 +273,7 @@ def map_places(block: b.Map, data: BuildData) -> list[dict]:
 
 
 # ---------------------------------------------------------------- drawing
-def _timeline_html(entries: list[dict], lang: str) -> str:
+def timeline_html(entries: list[dict], lang: str) -> str:
     if not entries:
         return f'<p class="empty">{word("no_data", lang)}</p>'
     rows = []
@@ -284,7 +284,7 @@ def _timeline_html(entries: list[dict], lang: str) -> str:
     return f'<ol class="timeline">{"".join(rows)}</ol>'
 
 
-def _map_html(places: list[dict], lang: str, width: int = 640, height: int = 420) -> str:
+def map_html(places: list[dict], lang: str, width: int = 640, height: int = 420) -> str:
     """Places drawn on a plain longitude/latitude grid: no tiles, nothing fetched."""
     if not places:
         return f'<p class="empty">{word("no_data", lang)}</p>'

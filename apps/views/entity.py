@@ -1,0 +1,94 @@
+"""Entity page: a person, body, place or event — names, same-as links, timeline, map, records,
+neighbours, and the provenance of each fact (which record, which sentence, how it was found)."""
+
+from urllib.parse import unquote
+
+import pandas as pd
+import streamlit as st
+
+from jiyi.apps import data, ui
+from jiyi.apps.i18n import STRINGS, lang, pick, t
+from jiyi.apps.network import local_name
+from jiyi.exhibits.render_html import map_html, timeline_html
+
+RDFS_LABEL, ALT_LABEL = "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel"
+SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+
+
+def type_label(type_uri: str) -> str:
+    kind = local_name(type_uri)
+    return t(f"t_{kind}") if f"t_{kind}" in STRINGS else kind
+
+
+everyone = data.entities()
+if not everyone:
+    st.info(t("no_graph"))
+    st.stop()
+by_uri = {row["entity"]: row for row in everyone}
+if st.query_params.get("uri") and st.query_params.get("uri") not in by_uri:
+    st.info(t("entity_not_available"))  # not public, or mistyped: said the same way, without echoing it
+uri = ui.url_select(t("choose_entity"), list(by_uri), key="entity_uri", param="uri",
+                    format_func=lambda u: f"{by_uri[u]['label']} · {type_label(by_uri[u]['type'])} · "
+                                          f"{t('in_records', n=by_uri[u]['records'])}")
+entity = by_uri[uri]
+description = data.entity_description(uri)
+labels = {row["lang"].lower(): row["o"] for row in description if row["p"] == RDFS_LABEL}  # tags as Oxigraph keeps them
+st.title(pick(labels.get("zh-hans", entity["label"]), labels.get("en", "")))
+st.caption(" · ".join(filter(None, [type_label(entity["type"]), labels.get("zh-hant"), labels.get("zh-latn-pinyin"),
+                                    labels.get("en")])))
+aliases = sorted({row["o"] for row in description if row["p"] == ALT_LABEL})
+if aliases:
+    st.markdown(f"**{t('aliases')}**: {'、'.join(aliases)}")
+for row in description:
+    if row["p"] == SAME_AS:
+        st.markdown(f"**{t('same_as')}**: [{unquote(row['o'].rsplit('/', 1)[-1])}]({row['o']})")
+    elif local_name(row["p"]) == "note":
+        st.warning(row["o"])
+
+records = data.records_by_id()
+mentions = [m for m in data.entity_mentions(uri) if m["id"] in records]
+mentioned_in = sorted({m["id"] for m in mentions}, key=lambda rid: (records[rid].date or "9999", rid))
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("timeline"))
+    entries = [{"date": records[rid].date, "title": records[rid].title, "title_en": records[rid].extra.get("英文题名", ""),
+                "record_id": rid, "note": records[rid].note} for rid in mentioned_in if records[rid].date]
+    st.html(timeline_html(entries, lang()))
+with right:
+    st.subheader(t("map"))
+    neighbours = data.co_mentioned(uri)
+    places = [{"name": row["label"], "lat": float(row["lat"]), "lon": float(row["long"]), "records": []}
+              for row in neighbours if row["lat"] and row["long"]]
+    own = {row["p"].rsplit("/", 1)[-1]: row["o"] for row in description}
+    if own.get("latitude") and own.get("longitude"):
+        places.insert(0, {"name": entity["label"], "lat": float(own["latitude"]), "lon": float(own["longitude"]), "records": []})
+    st.html(map_html(places, lang(), width=520, height=360))
+
+st.subheader(t("records_mentioning", n=len(mentioned_in)))
+for rid in mentioned_in:
+    ui.record_link(records[rid])
+
+st.subheader(t("provenance"))
+rows = []
+for m in mentions:
+    text = getattr(records[m["id"]], m["field"] or "text", "") or ""
+    start, end = int(m["start"]), int(m["end"])
+    rows.append({t("f_id"): m["id"], t("field"): m["field"], t("words"): m["exact"],
+                 t("sentence"): ui.sentence_around(text, start, end) if text[start:end] == m["exact"] else m["exact"],
+                 t("method"): m["method"], t("confidence"): m["confidence"]})
+for fact in data.entity_relations(uri):
+    rows.append({t("f_id"): fact["id"], t("field"): "", t("words"): f"{local_name(fact['property'])} → {fact['label']}"
+                 if fact["direction"] == "out" else f"{fact['label']} → {local_name(fact['property'])}",
+                 t("sentence"): "", t("method"): fact["method"], t("confidence"): fact["confidence"]})
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+else:
+    st.caption(t("no_provenance"))
+
+st.subheader(t("neighbours"))
+if not neighbours:
+    st.caption(t("no_neighbours"))
+for row in neighbours:
+    st.page_link(ui.ENTITY, label=f"{row['label']} · {type_label(row['type'])} · {t('shared_records', n=row['shared'])}",
+                 query_params={"uri": row["other"]})
