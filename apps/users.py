@@ -65,7 +65,7 @@ def read_users(ws: Workspace) -> dict[str, dict]:
             raise TypeError("users is not a mapping")
         return users
     except (ValueError, KeyError, TypeError) as error:
-        raise JiyiError("E701", f"{ws.relative(path)}: not a users file Jiyi wrote ({error})",
+        raise JiyiError("E801", f"{ws.relative(path)}: not a users file Jiyi wrote ({error})",
                         "restore it from a backup, or move it away and add the users again") from None
 
 
@@ -85,16 +85,16 @@ def _write_users(ws: Workspace, users: dict[str, dict]) -> None:
 def add_user(ws: Workspace, name: str, role: str, password: str, *, replace: bool = False) -> User:
     """Store `name` with `role` and a salted hash of `password`; refuses a taken name unless `replace`."""
     if not NAME.match(name):
-        raise JiyiError("E702", f"{name!r} is not a usable user name",
+        raise JiyiError("E802", f"{name!r} is not a usable user name",
                         "use 1–64 letters, digits, _ . @ or -, without spaces")
     if role not in ROLES:
-        raise JiyiError("E703", f"unknown role {role!r}", f"use one of: {', '.join(ROLES)}")
+        raise JiyiError("E803", f"unknown role {role!r}", f"use one of: {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:
-        raise JiyiError("E704", f"the password is shorter than {MIN_PASSWORD} characters",
+        raise JiyiError("E804", f"the password is shorter than {MIN_PASSWORD} characters",
                         "choose a longer one; a phrase of a few words is easy to remember")
     users = read_users(ws)
     if name in users and not replace:
-        raise JiyiError("E705", f"user {name!r} exists already",
+        raise JiyiError("E805", f"user {name!r} exists already",
                         f"pass --replace to set a new role or password for {name}, or choose another name")
     salt = secrets.token_bytes(16)
     users[name] = {"role": role, "salt": salt.hex(), "scrypt": SCRYPT, "hash": _hash(password, salt, SCRYPT).hex()}
@@ -105,7 +105,7 @@ def add_user(ws: Workspace, name: str, role: str, password: str, *, replace: boo
 def remove_user(ws: Workspace, name: str) -> None:
     users = read_users(ws)
     if name not in users:
-        raise JiyiError("E706", f"no user {name!r}", "`jiyi users list` shows who there is")
+        raise JiyiError("E806", f"no user {name!r}", "`jiyi users list` shows who there is")
     del users[name]
     _write_users(ws, users)
 

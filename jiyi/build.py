@@ -14,7 +14,7 @@ from jiyi.model import Problem, Record, StageResult, read_jsonl, write_json, wri
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
-STAGES = ["ingest", "extract", "graph", "iiif", "exhibits"]
+STAGES = ["ingest", "extract", "graph", "iiif", "exhibits", "search"]
 
 
 @dataclass

@@ -181,6 +181,10 @@ app.add_typer(ner_app, name="ner")
 bench_app = typer.Typer(help="Speed and memory of a part of Jiyi, against a baseline run in the same process.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+from jiyi.search.cli import bench_search_command, search_command  # noqa: E402
+
+app.command("search")(search_command)
+bench_app.command("search")(bench_search_command)
 
 
 @ner_app.callback(invoke_without_command=True)

@@ -54,6 +54,20 @@ TEXTS_SCHEMA: dict[str, tuple[type, Any, str]] = {
                  'GB2312) or Big5; or name one for all files, e.g. "gb18030"'),
 }
 
+THEME_SCHEMA: dict[str, tuple[type, Any, str]] = {
+    "name": (str, REQUIRED, "a short id (lower-case letters, digits, - and _): the THEME of `jiyi search` and the folder "
+             "build/public/search/<name>/"),
+    "label_zh": (str, "", "the themed database's name in Chinese"),
+    "label_en": (str, "", "the themed database's name in English"),
+    "record_sets": (list, [], "selector: every record of these record sets (the record_set ids of [[catalogue]] and [[texts]])"),
+    "concept": (str, "", "selector: a subject, e.g. \"长征\": records whose title, abstract or text contains it (traditional or "
+                "simplified), or that mention an extracted entity with that name or alias"),
+    "aliases": (list, [], "other names of the concept, matched the same way (only with concept)"),
+    "sparql": (str, "", "selector: a SPARQL SELECT over the built graph whose first column is record URIs, e.g. "
+               "SELECT ?record WHERE { ?record a rico:Record ; rico:title ?t FILTER(CONTAINS(STR(?t), \"条例\")) }"),
+}
+THEME_SELECTORS = ("record_sets", "concept", "sparql")
+
 SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
     "project": {
         "name": (str, REQUIRED, "the workspace's name, shown in the app"),
@@ -79,7 +93,7 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
 }
 GRAPH_STORES = ("oxigraph", "sparql")
 
-ARRAY_TABLES = {"catalogue": CATALOGUE_SCHEMA, "texts": TEXTS_SCHEMA}
+ARRAY_TABLES = {"catalogue": CATALOGUE_SCHEMA, "texts": TEXTS_SCHEMA, "theme": THEME_SCHEMA}
 
 
 @dataclass
@@ -106,6 +120,19 @@ class TextSource:
 
 
 @dataclass
+class ThemeSource:
+    """A themed database (专题数据库): a name, labels and one way of choosing its records."""
+
+    name: str
+    label_zh: str = ""
+    label_en: str = ""
+    record_sets: list[str] = field(default_factory=list)
+    concept: str = ""
+    aliases: list[str] = field(default_factory=list)
+    sparql: str = ""
+
+
+@dataclass
 class Config:
     name: str
     base_uri: str
@@ -121,6 +148,7 @@ class Config:
     update_endpoint: str = ""
     graph_store_endpoint: str = ""
     push_restricted: bool = False
+    themes: list[ThemeSource] = field(default_factory=list)
 
     def record_set_labels(self) -> dict[str, tuple[str, str]]:
         """record_set id → (Chinese label, English label)."""
@@ -168,6 +196,7 @@ def load_config(path: Path) -> Config:
     extract = _filled(data.get("extract", {}), SCHEMA["extract"])
     graph = _filled(data.get("graph", {}), SCHEMA["graph"])
     _check_graph(graph, path, text)
+    _check_themes(data, path, text)
     return Config(
         name=project["name"],
         base_uri=project["base_uri"].rstrip("/") + "/",
@@ -183,7 +212,37 @@ def load_config(path: Path) -> Config:
         update_endpoint=graph["update_endpoint"],
         graph_store_endpoint=graph["graph_store_endpoint"],
         push_restricted=graph["push_restricted"],
+        themes=[ThemeSource(**entry) for entry in data.get("theme", [])],
     )
+
+
+def _check_themes(data: dict[str, Any], path: Path, text: str) -> None:
+    """[[theme]]: a usable, unique name and exactly one selector naming things that exist."""
+    record_sets = {entry.get("record_set") for table in ("catalogue", "texts") for entry in data.get(table, [])}
+    seen: set[str] = set()
+    for index, theme in enumerate(data.get("theme", [])):
+        name = theme["name"]
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+            _fail(path, text, ["theme", index, "name"], f"theme name `{name}` is not a short id",
+                  'use lower-case letters, digits, - and _, e.g. name = "long-march"; put the Chinese name in label_zh')
+        if name in seen:
+            _fail(path, text, ["theme", index, "name"], f"two themes are named `{name}`", "give each [[theme]] its own name")
+        seen.add(name)
+        given = [key for key in THEME_SELECTORS if theme.get(key)]
+        if len(given) != 1:
+            what = "no selector" if not given else "more than one selector (" + ", ".join(given) + ")"
+            _fail(path, text, ["theme", index], f"theme `{name}` has {what}",
+                  "give exactly one of: record_sets = [\"…\"], concept = \"…\", sparql = \"SELECT ?record WHERE { … }\"")
+        for record_set in theme.get("record_sets", []):
+            if record_set not in record_sets:
+                _fail(path, text, ["theme", index, "record_sets"], f"theme `{name}`: no record set `{record_set}`",
+                      f"record sets of this workspace: {', '.join(sorted(r for r in record_sets if r)) or 'none'}")
+        if theme.get("aliases") and not theme.get("concept"):
+            _fail(path, text, ["theme", index, "aliases"], f"theme `{name}`: aliases without a concept",
+                  "aliases name the concept in other words; add concept = \"…\" or remove aliases")
+        if theme.get("sparql") and not re.search(r"\bSELECT\b", theme["sparql"], re.IGNORECASE):
+            _fail(path, text, ["theme", index, "sparql"], f"theme `{name}`: the sparql selector must be a SELECT query",
+                  "write SELECT ?record WHERE { … }; its first column is taken as the theme's records")
 
 
 def _check_graph(graph: dict[str, Any], path: Path, text: str) -> None:

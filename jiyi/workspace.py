@@ -106,6 +106,14 @@ class Workspace:
             return str(path)
 
     @property
+    def public_search_dir(self) -> Path:  # search → one index per theme, open records only
+        return self.public / "search"
+
+    @property
+    def internal_search_dir(self) -> Path:  # search → one index per theme, every record, with the open-status facet
+        return self.internal / "search"
+
+    @property
     def public_exhibits_iiif_dir(self) -> Path:  # exhibits → per exhibit a Manifest (one Range per section) and a Collection
         return self.public_iiif_dir / "exhibits"
 

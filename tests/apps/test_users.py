@@ -45,9 +45,9 @@ def test_only_the_right_password_signs_in(ws):
 
 
 @pytest.mark.parametrize("name, role, password, code", [
-    ("li", "admin", PASSWORD, "E703"),
-    ("li si", "researcher", PASSWORD, "E702"),
-    ("li", "researcher", "short", "E704"),
+    ("li", "admin", PASSWORD, "E803"),
+    ("li si", "researcher", PASSWORD, "E802"),
+    ("li", "researcher", "short", "E804"),
 ])
 def test_bad_users_are_refused_with_the_fix(ws, name, role, password, code):
     with pytest.raises(JiyiError) as refused:
