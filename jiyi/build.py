@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib
+import os
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jiyi.config import Config, load_config
-from jiyi.errors import ConfigError, JiyiError
+from jiyi.errors import ConfigError, JiyiError, WorkspaceBusy
 from jiyi.model import Problem, Record, StageResult, read_jsonl, write_json, write_jsonl
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
@@ -67,6 +70,33 @@ def load_records(ws: Workspace) -> list[Record]:
     return list(read_jsonl(ws.records_file, Record))
 
 
+@contextmanager
+def build_lock(ws: Workspace):
+    """One build of a workspace at a time: a second `jiyi build` is refused, never interleaved.
+
+    An flock on build/.lock: the kernel releases it when the holder exits, even by kill -9,
+    so a crashed build never leaves a stale lock behind. The file says who holds it.
+    """
+    ws.build.mkdir(parents=True, exist_ok=True)
+    handle = open(ws.build / ".lock", "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise WorkspaceBusy("E040", f"{ws.root}: a build is already running on this workspace ({holder})",
+                        "wait for it to finish, then run the command again") from None
+    try:
+        handle.truncate(0)
+        handle.write(f"process {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
 def run_stage(name: str, ws: Workspace, config: Config, reporter: Reporter) -> StageResult:
     """One stage, reading what the stages before it wrote to the workspace."""
     started = time.perf_counter()
@@ -82,8 +112,9 @@ def run_stage(name: str, ws: Workspace, config: Config, reporter: Reporter) -> S
 
 def build(ws: Workspace, config: Config, reporter: Reporter, stages: list[str] = STAGES) -> BuildSummary:
     summary = BuildSummary()
-    for name in stages:
-        summary.results.append(run_stage(name, ws, config, reporter))
+    with build_lock(ws):
+        for name in stages:
+            summary.results.append(run_stage(name, ws, config, reporter))
     write_json(ws.summary_file, {"counts": summary.counts(), "dropped": len(summary.dropped),
                                  "warnings": len(summary.problems) - len(summary.dropped), "seconds": round(summary.seconds, 2)})
     return summary

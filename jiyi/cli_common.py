@@ -47,12 +47,13 @@ def report(summary: BuildSummary, ws_root: Path) -> None:
 
 def run_one_stage(name: str, workspace: Path, quiet: bool) -> None:
     """`jiyi ingest|extract|graph|iiif|exhibits`: one stage, its problems and its summary line."""
-    from jiyi.build import run_stage
+    from jiyi.build import build_lock, run_stage
     from jiyi.progress import Reporter
 
     try:
         ws, config = open_workspace(workspace)
-        result = run_stage(name, ws, config, Reporter(quiet=quiet))
+        with build_lock(ws):
+            result = run_stage(name, ws, config, Reporter(quiet=quiet))
     except JiyiError as error:
         fail(error)
     report(BuildSummary([result]), workspace)

@@ -22,3 +22,9 @@ class ConfigError(JiyiError):
     """jiyi.toml or the workspace itself is wrong; nothing was built."""
 
     exit_code = 2
+
+
+class WorkspaceBusy(JiyiError):
+    """Another build holds the workspace; nothing was touched, so trying again later is safe."""
+
+    exit_code = 3

@@ -84,12 +84,13 @@ def search_command(
 
 def rebuild_indexes(workspace: Path) -> None:
     """The search stage alone; its report goes to stderr, so that --json output stays one hit per line."""
-    from jiyi.build import BuildSummary, open_workspace, run_stage
+    from jiyi.build import BuildSummary, build_lock, open_workspace, run_stage
     from jiyi.progress import QUIET
 
     try:
         ws, config = open_workspace(workspace)
-        result = run_stage("search", ws, config, QUIET)
+        with build_lock(ws):
+            result = run_stage("search", ws, config, QUIET)
     except JiyiError as error:
         fail(error)
     for problem in result.problems:
