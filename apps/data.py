@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
-import threading
-import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -219,19 +216,9 @@ def iiif_base_uri() -> str | None:
 @st.cache_resource(show_spinner=False)
 def _local_iiif_server(iiif_dir: str, base_uri: str) -> str:
     """`jiyi serve`'s app in a daemon thread on a free loopback port, once per Streamlit process and workspace."""
-    import uvicorn
+    from jiyi.iiif.server import serve_in_thread
 
-    from jiyi.iiif.server import create_app
-
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))  # bound here, so no other process can take the port before uvicorn listens
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Path(iiif_dir), base_uri), log_level="warning",
-                                           access_log=False))
-    threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True, name="jiyi-iiif").start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _, _, port = serve_in_thread(Path(iiif_dir), base_uri)
     return f"http://127.0.0.1:{port}/"
 
 
@@ -328,3 +315,169 @@ def co_mentioned(uri: str, limit: int = 30) -> list[dict[str, str]]:
         ?other rdfs:label ?label FILTER(LCASE(LANG(?label)) = "zh-hans")
         OPTIONAL {{ ?other schema:latitude ?lat ; schema:longitude ?long }}
         }} GROUP BY ?other ?type ?label ?lat ?long ORDER BY DESC(?shared) ?label LIMIT {int(limit)}""")
+
+
+# ---------------------------------------------------------------- themed databases (the search page)
+# jiyi.search is imported where used: it loads jieba and tantivy, which the other pages need not wait for.
+# Only build/public/search/ is read: the internal indexes hold restricted records.
+def search_themes() -> dict[str, dict]:
+    """The public themed databases by name: each one's theme.json (labels, record count, facets, base_uri)."""
+    folder = public_path("search")
+    if not folder.is_dir():
+        return {}
+    themes = {}
+    for sub in sorted(folder.iterdir()):
+        meta = public_path("search", sub.name, "theme.json")  # checked again: a symlinked folder may point elsewhere
+        if meta.is_file():
+            themes[sub.name] = _json(str(meta), _stamp(meta))
+    return themes
+
+
+@st.cache_resource(show_spinner=False)
+def _search_tokenizer():
+    from jiyi.search.documents import Tokenizer
+
+    return Tokenizer()  # jieba's dictionary loads once per process, shared by every theme
+
+
+@st.cache_resource(show_spinner=False)
+def _search_backend(folder: str, mtime: float, facets: tuple[str, ...]):
+    from jiyi.search.index import TantivyBackend
+
+    return TantivyBackend(Path(folder), facets, tokenizer=_search_tokenizer())
+
+
+def search_backend(theme: str):
+    """The theme's public index, opened once; a rebuild (a new theme.json) opens the new one."""
+    meta = public_path("search", theme, "theme.json")
+    facets = tuple(_json(str(meta), _stamp(meta))["facets"])
+    return _search_backend(str(public_path("search", theme)), _stamp(meta), facets)
+
+
+def search_export(backend, request, suffix: str, *, base_uri: str, query: dict) -> bytes:
+    """Every hit of the request (up to search/export.py's limit) as CSV or JSON-LD, made by `jiyi search --export`'s code.
+
+    Called when the reader clicks a download, possibly outside the page's run: it touches no session state.
+    """
+    import tempfile
+
+    from jiyi.search.export import EXPORT_LIMIT, export_results
+
+    with tempfile.TemporaryDirectory(prefix="jiyi-export-") as tmp:
+        path = Path(tmp) / f"results{suffix}"
+        export_results(path, backend.all_hits(request, EXPORT_LIMIT), base_uri=base_uri, query=query)
+        return path.read_bytes()
+
+
+# ---------------------------------------------------------------- graph explorer: ego networks, paths, exports
+# graph.queries asks the explorer's questions (the ones `jiyi bench graph` times); here they run on the
+# in-memory public store. jiyi.graph is imported where used: it takes a second other pages need not wait for.
+EXPLORER_KINDS = ("Record", "Person", "CorporateBody", "Agent", "Place", "Event", "Date")  # first listed type names a node
+RDF_TYPE, RDFS_LABEL_IRI = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label"
+RICO_IDENTIFIER = "https://www.ica.org/standards/RiC/ontology#identifier"
+
+
+def _public_store_key() -> tuple[str, float]:
+    path = public_path("graph", "public.ttl")
+    return str(path), _stamp(path)
+
+
+def _values(uris) -> str:
+    return " ".join(_iri(uri) for uri in sorted(uris))
+
+
+@st.cache_data(show_spinner=False)
+def _ego_edges(path: str, mtime: float, uri: str, depth: int) -> list[tuple[str, str]]:
+    from jiyi.graph import queries
+    from jiyi.graph.vocab import PREFIXES as GRAPH_PREFIXES
+
+    store = _store(path, mtime)
+    edges = queries.neighbourhood(store, uri, depth=min(depth, 2))
+    if depth < 3:
+        return edges
+    # neighbourhood stops at two steps; a third is one more step out from the nodes two steps away.
+    near = {uri} | {b for a, b in edges if a == uri}
+    rim = {n for edge in edges for n in edge} - near
+    if not rim:
+        return edges
+    rows = store.query(f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {_values(rim)} }} ?a ({queries.STEP}) ?b }}",
+                       prefixes=GRAPH_PREFIXES, use_default_graph_as_union=True)
+    return sorted(set(edges) | {(row[0].value, row[1].value) for row in rows if row[1].value != uri})
+
+
+def ego_edges(uri: str, depth: int) -> list[tuple[str, str]]:
+    """Edges (a, b) within `depth` (1–3) steps of the entity, as graph.queries.neighbourhood finds them."""
+    _iri(uri)  # refuse a URI that could break out of a query before it reaches one
+    return _ego_edges(*_public_store_key(), uri, int(depth))
+
+
+@st.cache_data(show_spinner=False)
+def _path(path: str, mtime: float, start: str, goal: str) -> list[str]:
+    from jiyi.graph import queries
+
+    return queries.shortest_path(_store(path, mtime), start, goal)
+
+
+def shortest_path(start: str, goal: str) -> list[str]:
+    """Nodes of a shortest path between two entities (graph.queries.shortest_path: dates not followed), or []."""
+    _iri(start), _iri(goal)
+    return _path(*_public_store_key(), start, goal)
+
+
+def node_facts(uris) -> dict[str, dict[str, str]]:
+    """uri → kind, label (simplified Chinese, else plain), record id (records), date (EDTF, earliest)."""
+    if not uris:
+        return {}
+    rows = select(f"""SELECT ?n (GROUP_CONCAT(DISTINCT STR(?type); separator=" ") AS ?types)
+        (SAMPLE(?zh) AS ?zh) (SAMPLE(?plain) AS ?plain) (SAMPLE(?id) AS ?id) (MIN(STR(?date)) AS ?date) WHERE {{
+        VALUES ?n {{ {_values(uris)} }}
+        OPTIONAL {{ ?n a ?type }}
+        OPTIONAL {{ ?n rdfs:label ?zh FILTER(LCASE(LANG(?zh)) = "zh-hans") }}
+        OPTIONAL {{ ?n rdfs:label ?plain FILTER(LANG(?plain) = "") }}
+        OPTIONAL {{ ?n rico:identifier ?id }}
+        OPTIONAL {{ ?n (rico:normalizedDateValue|rico:hasCreationDate/rico:normalizedDateValue
+                        |rico:occurredAtDate/rico:normalizedDateValue) ?date }}
+        }} GROUP BY ?n""")
+    facts = {}
+    for row in rows:
+        kinds = {uri.rsplit("#", 1)[-1] for uri in row["types"].split()}
+        kind = next((k for k in EXPLORER_KINDS if k in kinds), "")
+        facts[row["n"]] = {"kind": kind, "label": row["zh"] or row["plain"] or row["id"] or _unquote_tail(row["n"]),
+                           "id": row["id"], "date": row["date"]}
+    return facts
+
+
+def links_among(uris) -> list[tuple[str, str, str]]:
+    """(a, b, relation local name) for every explorer link (graph.queries.LINKS) between two of the given nodes."""
+    from jiyi.graph import queries
+
+    wanted = {link.split(":", 1)[1] for link in queries.LINKS}
+    shown = set(uris)
+    rows = select(f"SELECT ?a ?p ?b WHERE {{ VALUES ?a {{ {_values(shown)} }} ?a ?p ?b FILTER(isIRI(?b)) }}") if shown else []
+    return sorted({(row["a"], row["b"], row["p"].rsplit("#", 1)[-1]) for row in rows
+                   if row["b"] in shown and row["p"].rsplit("#", 1)[-1] in wanted})
+
+
+def subgraph_turtle(uris):
+    """A maker of the shown nodes as Turtle: their types, labels and identifiers, and the triples linking two of them.
+
+    The store is chosen now: a deferred download runs later in a server thread, where the
+    workspace kept in session state is out of reach.
+    """
+    path, mtime = _public_store_key()
+    shown = frozenset(uris)
+    return lambda: _turtle(path, mtime, shown)
+
+
+def _turtle(path: str, mtime: float, shown: frozenset[str]) -> str:
+    from pyoxigraph import NamedNode, serialize
+
+    from jiyi.graph.vocab import PREFIXES as GRAPH_PREFIXES
+
+    if not shown:
+        return ""
+    own = {RDF_TYPE, RDFS_LABEL_IRI, RICO_IDENTIFIER}
+    triples = [triple for triple in _store(path, mtime).query(
+        f"CONSTRUCT {{ ?a ?p ?o }} WHERE {{ VALUES ?a {{ {_values(shown)} }} ?a ?p ?o }}")
+        if triple.predicate.value in own or (isinstance(triple.object, NamedNode) and triple.object.value in shown)]
+    return serialize(triples, format=RdfFormat.TURTLE, prefixes=GRAPH_PREFIXES).decode("utf-8")

@@ -40,6 +40,7 @@ pages = [
     st.Page(ui.HOME, title=t("nav_home"), icon=":material/home:", url_path="home", default=True),
     st.Page(ui.EXHIBIT, title=t("nav_exhibit"), icon=":material/museum:", url_path="exhibit"),
     st.Page(ui.ITEM, title=t("nav_item"), icon=":material/description:", url_path="item"),
+    st.Page(ui.SEARCH, title=t("nav_search"), icon=":material/search:", url_path="search"),
     st.Page(ui.ENTITY, title=t("nav_entity"), icon=":material/person_search:", url_path="entity"),
     st.Page(ui.GRAPH, title=t("nav_graph"), icon=":material/hub:", url_path="graph"),
 ]

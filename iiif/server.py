@@ -182,3 +182,27 @@ class PublicFiles:
 def _signature(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_mtime_ns, stat.st_size
+
+
+def serve_in_thread(iiif_dir: Path, base_uri: str, *, wait: float = 10.0):
+    """`jiyi serve`'s app under uvicorn in a daemon thread on a free loopback port: (server, thread, port).
+
+    The app uses it to show the viewer without a second process, and tests to reach the
+    real server. The socket is bound here, so no other process can take the port before
+    uvicorn listens; `server.should_exit = True` stops it.
+    """
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(Path(iiif_dir), base_uri), log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True, name="jiyi-iiif")
+    thread.start()
+    deadline = time.monotonic() + wait
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return server, thread, listener.getsockname()[1]

@@ -1,4 +1,4 @@
-"""Home page: the holdings counted per record set, the exhibitions, and a search over titles and abstracts."""
+"""Home page: the holdings per record set, the exhibitions, the themed databases, a search over titles and abstracts."""
 
 import unicodedata
 
@@ -36,6 +36,15 @@ for exhibit in exhibits:
     summary = pick(exhibit.summary_zh, exhibit.summary_en)
     if summary:
         st.caption(summary)
+
+st.header(t("themes"))
+themes = data.search_themes()
+if not themes:
+    st.caption(t("no_themes"))
+for name, meta in themes.items():
+    label = pick(meta.get("label_zh") or name, meta.get("label_en") or "")
+    st.page_link(ui.SEARCH, label=f"{label} · {t('in_records', n=meta['records'])} · {name}", icon=":material/search:",
+                 query_params={"theme": name}, help=t("open_search"))
 
 st.header(t("search"))
 terms = fold(st.text_input(t("search"), placeholder=t("search_hint"), label_visibility="collapsed")).split()

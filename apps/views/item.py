@@ -9,6 +9,7 @@ from jiyi.apps.i18n import STRINGS, lang, pick, t
 from jiyi.apps.network import local_name
 
 ENTITY_ORDER = ["Person", "CorporateBody", "Place", "Event", "Date"]
+LINKS_PER_ROW = 4  # entity-page links under each group of the entities table
 VIEWER_HEIGHT = 720  # px: a portrait page fitted with Mirador's bars still readable
 
 by_id = data.records_by_id()
@@ -85,3 +86,9 @@ for kind in sorted(groups, key=lambda k: ENTITY_ORDER.index(k) if k in ENTITY_OR
     st.dataframe(pd.DataFrame([{t("entity"): r["label"], t("mentions"): int(r["mentions"] or 0),
                                 t("method"): r["methods"], t("confidence"): r["confidence"]} for r in groups[kind]]),
                  hide_index=True, width="stretch")
+    if kind in data.ENTITY_CLASSES:  # the entity page shows people, bodies, places and events; dates have none
+        st.caption(t("entity_pages"))
+        columns = st.columns(LINKS_PER_ROW)
+        for position, row in enumerate(groups[kind]):
+            columns[position % LINKS_PER_ROW].page_link(ui.ENTITY, label=row["label"], icon=":material/person_search:",
+                                                        query_params={"uri": row["entity"]})

@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -52,22 +51,13 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def iiif_server(ws):
     """`jiyi serve`'s app over the demo on a free loopback port, in a thread: its base URL."""
-    import uvicorn
-
     from jiyi.build import open_workspace
-    from jiyi.iiif.server import create_app
+    from jiyi.iiif.server import serve_in_thread
 
     _, config = open_workspace(ws.root)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(ws.public_iiif_dir, config.base_uri), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    server, thread, port = serve_in_thread(ws.public_iiif_dir, config.base_uri)
     assert server.started
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    yield f"http://127.0.0.1:{port}/"
     server.should_exit = True
     thread.join(10)
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
-import threading
-import time
 
 import pytest
 from starlette.testclient import TestClient
 
 from jiyi.iiif import viewer
-from jiyi.iiif.server import create_app
+from jiyi.iiif.server import create_app, serve_in_thread
 
 from helpers import REPO
 
@@ -93,18 +90,9 @@ def test_only_named_files_are_served(client, bundle_dir, path):
 @pytest.fixture
 def live_server(iiif_dir, bundle_dir):
     """The same app under a real uvicorn on a free loopback port: clients that do not tidy paths reach it raw."""
-    import uvicorn
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(iiif_dir, BASE), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    server, thread, port = serve_in_thread(iiif_dir, BASE)
     assert server.started
-    yield listener.getsockname()[1]
+    yield port
     server.should_exit = True
     thread.join(10)
 
