@@ -481,3 +481,19 @@ def _turtle(path: str, mtime: float, shown: frozenset[str]) -> str:
         f"CONSTRUCT {{ ?a ?p ?o }} WHERE {{ VALUES ?a {{ {_values(shown)} }} ?a ?p ?o }}")
         if triple.predicate.value in own or (isinstance(triple.object, NamedNode) and triple.object.value in shown)]
     return serialize(triples, format=RdfFormat.TURTLE, prefixes=GRAPH_PREFIXES).decode("utf-8")
+
+
+# ---------------------------------------------------------------- mentions in a record's text (the item page)
+def record_mentions(record_id: str) -> list[dict[str, str]]:
+    """Spans of the record's fields that name a public person, body, place or event: field, start, end, entity."""
+    if not graph_available():
+        return []
+    literal = json.dumps(record_id, ensure_ascii=False)
+    classes = ", ".join(f"rico:{name}" for name in ENTITY_CLASSES)
+    return select(f"""SELECT ?field ?start ?end ?entity WHERE {{
+        ?record rico:identifier {literal} .
+        ?a oa:hasBody ?entity ; prov:wasDerivedFrom ?record ; oa:hasTarget ?target ; ?pf ?field .
+        FILTER(STRENDS(STR(?pf), "#field"))
+        ?entity a ?type FILTER(?type IN ({classes}))
+        ?target oa:hasSelector ?position . ?position oa:start ?start ; oa:end ?end .
+        }} ORDER BY xsd:integer(?start)""")

@@ -50,3 +50,24 @@ def sentence_around(text: str, start: int, end: int) -> str:
     before = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
     after = SENTENCE_END.search(text, end)
     return text[before[-1] if before else 0: after.end() if after else len(text)].strip()
+
+
+def highlighted(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` as escaped HTML with each (start, end, entity URI) span a link to that entity's page.
+
+    Overlapping spans keep the first; offsets outside the text are ignored. Everything else is
+    escaped, so a transcription can never inject markup.
+    """
+    from html import escape
+    from urllib.parse import quote
+
+    parts, position = [], 0
+    for start, end, uri in sorted(spans):
+        if start < position or not 0 <= start < end <= len(text):
+            continue
+        parts.append(escape(text[position:start]))
+        parts.append(f'<a class="jiyi-mention" href="entity?uri={quote(uri, safe="")}" target="_self">'
+                     f'{escape(text[start:end])}</a>')
+        position = end
+    parts.append(escape(text[position:]))
+    return '<div style="white-space: pre-wrap; line-height: 1.8">' + "".join(parts) + "</div>"
