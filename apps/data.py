@@ -497,3 +497,14 @@ def record_mentions(record_id: str) -> list[dict[str, str]]:
         ?entity a ?type FILTER(?type IN ({classes}))
         ?target oa:hasSelector ?position . ?position oa:start ?start ; oa:end ?end .
         }} ORDER BY xsd:integer(?start)""")
+
+
+def places() -> list[dict[str, str]]:
+    """Public places with coordinates: uri, label, lat, long, records (how many name it)."""
+    if not graph_available():
+        return []
+    return select("""SELECT ?place ?label ?lat ?long (COUNT(DISTINCT ?record) AS ?records) WHERE {
+        ?place a rico:Place ; schema:latitude ?lat ; schema:longitude ?long ;
+               rdfs:label ?label FILTER(LCASE(LANG(?label)) = "zh-hans")
+        OPTIONAL { ?record rico:hasOrHadSubject ?place }
+        } GROUP BY ?place ?label ?lat ?long ORDER BY DESC(?records) ?label""")

@@ -42,6 +42,8 @@ pages = [
     st.Page(ui.ITEM, title=t("nav_item"), icon=":material/description:", url_path="item"),
     st.Page(ui.SEARCH, title=t("nav_search"), icon=":material/search:", url_path="search"),
     st.Page(ui.ENTITY, title=t("nav_entity"), icon=":material/person_search:", url_path="entity"),
+    st.Page(ui.TIMELINE, title=t("nav_timeline"), icon=":material/timeline:", url_path="timeline"),
+    st.Page(ui.MAP, title=t("nav_map"), icon=":material/map:", url_path="map"),
     st.Page(ui.GRAPH, title=t("nav_graph"), icon=":material/hub:", url_path="graph"),
 ]
 if user is not None:  # researchers and curators

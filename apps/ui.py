@@ -12,6 +12,7 @@ from jiyi.model import Record
 # Page files relative to main.py; st.page_link and st.switch_page resolve them the same way.
 HOME, EXHIBIT, ITEM, GRAPH = "views/home.py", "views/exhibit.py", "views/item.py", "views/graph_explorer.py"
 ENTITY = "views/entity.py"
+TIMELINE, MAP = "views/timeline.py", "views/map.py"
 SEARCH = "views/search.py"  # the themed databases (jiyi.search)
 CONSOLE, REVIEW = "views/console.py", "views/review.py"  # staff only (apps/auth.py)
 
