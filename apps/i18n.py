@@ -48,6 +48,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "open_search": ("检索", "Search"),
     "entity_pages": ("实体页面：", "Entity pages:"),
     "nav_entity": ("实体", "Entity"),
+    "exhibit_viewer": ("在 IIIF 查看器中打开 {id}", "Open {id} in the IIIF viewer"),
     "nav_timeline": ("时间线", "Timeline"),
     "nav_map": ("地图", "Map"),
     "no_dated_records": ("没有带日期的开放档案。", "No open records with a date."),

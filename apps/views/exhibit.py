@@ -1,9 +1,10 @@
 """Exhibit page: an educator's exhibition — each section's blocks in the reader's language, items as cards."""
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from jiyi.apps import data, ui
-from jiyi.apps.i18n import pick, t
+from jiyi.apps.i18n import lang, pick, t
 
 COLUMNS = 3
 
@@ -34,6 +35,12 @@ def show_images(block: dict) -> None:
                 continue
             column.image(str(data.public_path("exhibits", src)), caption=f"{record.title} · {record.id}",
                          width="stretch")
+    # The item in the IIIF viewer, on request: a toggle, not an expander, so a page of many
+    # items starts no Mirador until a reader asks for one.
+    for record_id in dict.fromkeys(block.get("record_ids", [])):
+        url = data.viewer_url(record_id, lang()) if record_id in by_id else None
+        if url and st.toggle(t("exhibit_viewer", id=record_id), key=f"viewer_{block.get('line')}_{record_id}"):
+            components.iframe(url, height=560)
 
 
 for section in exhibit.sections:

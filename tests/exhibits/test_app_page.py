@@ -25,3 +25,22 @@ def test_the_exhibit_page_renders_each_block(built_demo, monkeypatch):
     assert 'href="#entity-' in texts and "<script" not in texts
     captions = [img.caption for element in at.get("image") for img in element.proto.imgs]
     assert any("RA-1934-001" in c for c in captions)  # the item block's region, beside the cards' pages
+
+
+def test_an_exhibit_item_opens_in_the_iiif_viewer_on_request(built_demo, monkeypatch):
+    ws, _ = built_demo
+    monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
+    monkeypatch.setenv("JIYI_APP_PUBLIC", "1")
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["lang"] = "zh"
+    at.run()
+    at.switch_page("views/exhibit.py")
+    at.query_params["exhibit"] = "long-march"
+    at.run()
+    toggles = [toggle for toggle in at.toggle if toggle.key.startswith("viewer_")]
+    assert toggles and not at.get("iframe")  # no viewer until a reader asks
+    record_id = toggles[0].key.rsplit("_", 1)[-1]
+    toggles[0].set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    (frame,) = at.get("iframe")
+    assert "/viewer/?manifest=" in frame.proto.src and record_id in frame.proto.src
