@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
+import re
 from pathlib import Path
 
 from jiyi.config import CatalogueSource
@@ -71,6 +73,8 @@ def read_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> tuple[
             access = AccessStatus.UNREVIEWED
             problems.append(Problem("W108", where, f"{record_id}: {exc}; kept as unreviewed (not public)",
                                     f"correct the {source.columns.get('access', 'access')} cell", dropped=False))
+        embargo, trouble = _embargo(values.get("embargo", ""), record_id, where, source.columns.get("embargo", "embargo"))
+        problems.extend(trouble)
         seen[record_id] = where.line or 0
         note_column = source.columns.get("note")
         records.append(Record(
@@ -78,6 +82,7 @@ def read_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> tuple[
             title=values.get("title", ""),
             record_set=source.record_set,
             access=access,
+            embargo=embargo,
             date=iso_date,
             date_text=values.get("date", ""),
             creator=values.get("creator", ""),
@@ -91,6 +96,28 @@ def read_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> tuple[
             extra={column: values[column] for column in header if column not in field_of_column and values.get(column)},
         ))
     return records, problems
+
+
+def _embargo(text: str, record_id: str, where: SourceRef, column: str) -> tuple[str, list[Problem]]:
+    """The last closed day (ISO) of an embargo cell; a year or a month is closed to its end.
+
+    An unreadable cell keeps the record closed for good — opening it by mistake cannot be undone.
+    """
+    if not text.strip():
+        return "", []
+    try:
+        value = parse_date(text)
+    except DateError as exc:
+        value, reason = "", str(exc)
+    else:
+        reason = f"{value!r} is not a day, month or year"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value, []
+    if re.fullmatch(r"\d{4}(-\d{2})?", value):
+        year, month = int(value[:4]), int(value[5:7] or 12)
+        return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}", []
+    return "9999-12-31", [Problem("W110", where, f"{record_id}: embargo {text!r}: {reason}; the record stays closed",
+                                  f"write the {column} cell as a day, e.g. 2030-01-01", dropped=False)]
 
 
 def _decode_fix(error: UndecodableError) -> str:

@@ -281,6 +281,32 @@ def demo(workspace: Path = typer.Option(Path("jiyi-demo"), "--workspace", "-w", 
     typer.echo(f"Now run: jiyi app --workspace {workspace}")
 
 
+@app.command("records")
+def records_command(workspace: Path = WorkspaceOption,
+                    not_open: bool = typer.Option(False, "--not-open", help="Only records that are not open (restricted, "
+                                                  "unreviewed, or under an embargo)."),
+                    as_json: bool = typer.Option(False, "--json", help="One JSON object per line: id, title, text, status, "
+                                                 "embargo.")) -> None:
+    """List the records of the last build: id, status, embargo and title — for operators checking what is withheld."""
+    import json
+
+    from jiyi.build import load_records
+
+    ws, _ = workspace_or_fail(workspace)
+    try:
+        records = load_records(ws)
+    except JiyiError as error:
+        fail(error)
+    for record in records:
+        if not_open and record.is_public:
+            continue
+        if as_json:
+            typer.echo(json.dumps({"id": record.id, "title": record.title, "text": record.text,
+                                   "status": record.access.value, "embargo": record.embargo}, ensure_ascii=False))
+        else:
+            typer.echo(f"{record.id}\t{record.access.value}\t{record.embargo or '-'}\t{record.title}")
+
+
 @app.command("app")
 def app_command(workspace: Path = WorkspaceOption,
                 port: int = typer.Option(8501, help="Port to serve on (localhost)."),

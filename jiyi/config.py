@@ -26,6 +26,8 @@ COLUMN_KEYS = {
     "retention": "the retention period [保管期限]",
     "access": "the open-review status [开放状态]: 开放 / 控制 / 不开放 …",
     "holder": "the holding institution [保管机构]",
+    "embargo": "the date the record stays closed until [延期开放日期], e.g. 2030-01-01 or 2030年1月1日; a build on or after it "
+               "opens the record, whatever its status says",
     "abstract": "an abstract or description [摘要]",
     "text": "a full transcription, when the catalogue carries one [全文]",
     "note": "a caveat readers must see, e.g. an unverified date",

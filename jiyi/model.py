@@ -97,6 +97,7 @@ class Record:
     title: str
     record_set: str  # the record set (series) this item was ingested into
     access: AccessStatus = AccessStatus.UNREVIEWED
+    embargo: str = ""  # ISO date the record stays closed until (延期开放至); once passed, the build opens it
     date: str = ""  # ISO 8601 / EDTF (1921-07, 1935-01-15, 1997/2003), "" when unknown
     date_text: str = ""  # the date as the source wrote it
     creator: str = ""
