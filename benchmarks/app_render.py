@@ -1,0 +1,358 @@
+"""App render times (issue 7): cold start of `jiyi app --public` to Home in Chromium, and server render time of pages.
+
+1. Cold start: `jiyi app --public` as a subprocess on a free loopback port, opened in headless Debian Chromium via
+   Playwright; the clock runs from the process start to Home's title being visible. Then a warm reload.
+2. Server render: each page run with streamlit.testing.v1.AppTest as tests/apps/conftest.py's open_page does
+   ($JIYI_WORKSPACE, $JIYI_APP_PUBLIC=1); `at.run()` of the page is timed. The first run in this process meets
+   cold caches (st.cache_data/st.cache_resource are process-wide) — except that AppTest must run the entry, and
+   so Home, first: Home's cold figure holds the records' and the graph's load, the other pages' do not — then
+   --runs warm runs, reported as p50.
+   The warm p50 is what a reader waits for after the first visitor; cold/warm is the baseline ratio.
+
+Workspaces: the demo (copied and built into a temporary folder) and, with --records N, a synthetic catalogue of N
+records made of real sentences (search/bench.py's pool and name lists) with persons, places and bodies written
+into the abstracts so extraction finds them; 10% restricted; `render_facsimiles = false` (drawing N facsimile
+pages would take hours). It is built with `jiyi build` into --out (default /tmp/jiyi-N) and kept, so a later run
+can reuse it with --workspace.
+
+    .venv/bin/python benchmarks/app_render.py                          # the demo
+    .venv/bin/python benchmarks/app_render.py --records 100000 --build-only   # make and build /tmp/jiyi-100000
+    .venv/bin/python benchmarks/app_render.py --workspace /tmp/jiyi-100000 --no-demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "jiyi" / "demo"
+JIYI = Path(sys.executable).with_name("jiyi")
+
+
+# ---------------------------------------------------------------- synthetic workspace
+
+WORKSPACE_TOML = """\
+[project]
+name = "记忆 Jiyi 基准 · {count:,} synthetic records"
+
+[[catalogue]]
+file = "sources/catalogue.csv"
+record_set = "bench"
+label_zh = "合成档案"
+label_en = "Synthetic records"
+
+[catalogue.columns]
+id = "档号"
+title = "题名"
+creator = "责任者"
+date = "日期"
+fonds = "全宗"
+access = "开放状态"
+abstract = "摘要"
+
+[images]
+# Off: drawing a facsimile page for each of {count:,} records would take hours; the app pages do not need them.
+render_facsimiles = false
+
+[extract]
+dictionaries = ["curation/dictionary.txt"]
+
+[[theme]]
+name = "bench"
+label_zh = "合成档案"
+label_en = "Synthetic records"
+record_sets = ["bench"]
+"""
+
+
+def write_catalogue(folder: Path, count: int, seed: int = 7) -> None:
+    """A workspace of `count` records: real sentences, with the skewed names of search/bench.py said in the abstract."""
+    from jiyi.search.bench import DEMO_TEXTS, ORGANISATIONS, PERSONS, PLACES, SHARED_TEXTS, TYPES, sentences, skewed
+
+    pool = sentences(SHARED_TEXTS if SHARED_TEXTS.is_dir() else DEMO_TEXTS)
+    rng = random.Random(seed)
+    fonds = [f"第{n}号全宗" for n in range(1, 31)]
+    (folder / "sources").mkdir(parents=True, exist_ok=True)
+    (folder / "curation").mkdir(exist_ok=True)
+    # The demo's dictionary names the same people, places and bodies; extraction then finds them as the demo does.
+    shutil.copy(DEMO / "curation" / "dictionary.txt", folder / "curation" / "dictionary.txt")
+    (folder / "jiyi.toml").write_text(WORKSPACE_TOML.format(count=count), encoding="utf-8")
+    with open(folder / "sources" / "catalogue.csv", "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["档号", "题名", "责任者", "日期", "全宗", "开放状态", "摘要"])
+        for number in range(count):
+            persons, places = skewed(rng, PERSONS, 4), skewed(rng, PLACES, 3)
+            bodies = skewed(rng, ORGANISATIONS, 2)
+            # A sentence that names them, so the records link to entities and to one another through them.
+            names = ""
+            if persons or places or bodies:
+                names = "、".join(persons) + (f"在{'、'.join(places)}" if places else "") + \
+                        (f"与{'、'.join(bodies)}" if bodies else "") + "商议此事。"
+            year = rng.randint(1900, 2024)
+            writer.writerow([
+                f"BENCH-{number:07d}", rng.choice(TYPES) + "：" + rng.choice(pool)[:28],
+                rng.choice(ORGANISATIONS), f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                rng.choice(fonds), "控制" if rng.random() < 0.1 else "开放",
+                names + "".join(rng.choice(pool) for _ in range(rng.randint(2, 5)))])
+
+
+def make_synthetic(folder: Path, count: int) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    write_catalogue(folder, count)
+    print(f"built {count:,} synthetic records into {folder} (jiyi build, progress below)", flush=True)
+    started = time.perf_counter()
+    subprocess.run([str(JIYI), "build", "--workspace", str(folder)], check=False)
+    print(f"jiyi build: {time.perf_counter() - started:.0f} s", flush=True)
+    return folder
+
+
+def make_demo(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run([str(JIYI), "demo", "--workspace", str(folder), "--quiet"], check=True, stdout=subprocess.DEVNULL)
+    return folder
+
+
+# ---------------------------------------------------------------- what the pages show
+
+def public_ids(root: Path) -> list[str]:
+    import json
+
+    with open(root / "build" / "public" / "records.jsonl", encoding="utf-8") as lines:
+        return [json.loads(line)["id"] for line in lines if line.strip()]
+
+
+def most_mentioned_person(root: Path) -> tuple[str, str, int]:
+    """(uri, label, records) of the person named in most records, read from the build's entity list.
+
+    The build's own file, not the graph: loading the graph here would warm nothing the app uses and cost seconds.
+    """
+    import json
+
+    from jiyi.build import open_workspace
+
+    _, config = open_workspace(root)
+    best = ("", "", -1)
+    with open(root / "build" / "internal" / "entities.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            entity = json.loads(line)
+            if entity["type"] == "PER" and len(entity["record_ids"]) > best[2]:
+                best = (f"{config.base_uri}person/{entity['id']}", entity["label"], len(entity["record_ids"]))
+    return best
+
+
+def page_cases(root: Path) -> list[tuple[str, str, dict, dict]]:
+    """(name, page file, query params, session state set before the run) for every page measured."""
+    ids = public_ids(root)
+    person, _, _ = most_mentioned_person(root)
+    search = root / "build" / "public" / "search"
+    themes = sorted(p.name for p in search.iterdir() if p.is_dir()) if search.is_dir() else []
+    record = "RA-1921-001" if "RA-1921-001" in ids else ids[0]  # the demo's first red-archives record, as the tests use
+    return [
+        ("home", "", {}, {}),
+        ("item", "views/item.py", {"id": record}, {}),
+        ("entity", "views/entity.py", {"uri": person}, {}),
+        ("explorer overview", "views/graph_explorer.py", {}, {}),
+        # The ego network: the mode and centre are the page's keyed widgets, set before the run.
+        ("explorer ego (depth 1)", "views/graph_explorer.py", {}, {"ge_mode": "ego", "ge_centre": person}),
+        ("search", "views/search.py", {"theme": themes[0], "q": "保护"} if themes else {}, {}),
+    ]
+
+
+# ---------------------------------------------------------------- server render (AppTest), one page per process
+
+MAIN = ROOT / "apps" / "main.py"
+
+
+def time_page(root: Path, case: int, runs: int) -> dict:
+    """Cold and warm `at.run()` of one page. Run in a fresh process so the cold run meets empty caches."""
+    import os
+    import statistics
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["JIYI_WORKSPACE"] = str(root)
+    os.environ["JIYI_APP_PUBLIC"] = "1"  # the public site, as `jiyi app --public` serves it
+    name, page, query, state = page_cases(root)[case]
+    at = AppTest.from_file(str(MAIN), default_timeout=600)
+    at.session_state["lang"] = "zh"
+    if page:
+        # The entry first, so st.navigation has registered the pages (as tests/apps/conftest.py does). It renders
+        # the default page, Home, which loads the records and the public graph (set_labels): so a page's "cold"
+        # is its first render after Home's, and the graph load itself is in Home's cold figure.
+        at.run()
+        at.switch_page(page)
+        for key, value in query.items():
+            at.query_params[key] = value
+    for key, value in state.items():
+        at.session_state[key] = value
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    if at.exception:
+        return {"name": name, "error": [e.value for e in at.exception][:1]}
+    warm = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - started)
+    return {"name": name, "cold": cold, "warm": statistics.median(warm), "warm_min": min(warm), "runs": runs}
+
+
+def server_render(root: Path, runs: int) -> list[dict]:
+    import json
+
+    results = []
+    for case in range(len(page_cases(root))):
+        done = subprocess.run([sys.executable, __file__, "--workspace", str(root), "--one-page", str(case),
+                               "--runs", str(runs)], capture_output=True, text=True, cwd=ROOT)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        result = json.loads(lines[-1]) if lines else {"name": f"case {case}", "error": done.stderr[-500:]}
+        results.append(result)
+        print(f"  {result['name']:<24} " + (f"cold {result['cold']:.2f} s, warm p50 {result['warm']:.2f} s"
+                                              if "cold" in result else f"failed: {result['error']}"), flush=True)
+    return results
+
+
+# ---------------------------------------------------------------- cold start in a browser
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def baseline_command(folder: Path, port: int) -> list[str]:
+    """A one-line Streamlit app served the same way: what Streamlit itself costs, the baseline of the cold start."""
+    script = folder / "baseline.py"
+    script.write_text('import streamlit as st\nst.title("baseline")\n', encoding="utf-8")
+    return [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+            "--server.address", "localhost", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+
+
+def cold_start(root: Path, baseline: bool = False) -> dict:
+    """Seconds from `jiyi app --public` starting to Home's title being visible in Chromium; then a reload.
+
+    With baseline, the same for a one-line Streamlit app instead (root is then only a scratch folder).
+    """
+    from playwright.sync_api import Error, sync_playwright
+
+    port = free_port()
+    command = baseline_command(root, port) if baseline else \
+        [str(JIYI), "app", "--public", "--workspace", str(root), "--port", str(port)]
+    with sync_playwright() as playwright:
+        # The browser is started first: its own start-up is not the app's.
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        page = browser.new_page()
+        started = time.perf_counter()
+        app = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        try:
+            while True:  # the server is not listening at once; try again until it answers
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/", timeout=5_000)
+                    break
+                except Error:
+                    if app.poll() is not None or time.perf_counter() - started > 300:
+                        raise RuntimeError("jiyi app did not start")
+                    time.sleep(0.1)
+            listening = time.perf_counter() - started
+            # Home's st.title is the page's first h1; 300 s so a slow big workspace is measured, not cut off.
+            page.locator("h1").first.wait_for(state="visible", timeout=300_000)
+            first = time.perf_counter() - started
+            began = time.perf_counter()
+            page.reload()
+            page.locator("h1").first.wait_for(state="visible", timeout=300_000)
+            reload = time.perf_counter() - began
+        finally:
+            app.terminate()
+            app.wait(timeout=30)
+            browser.close()
+    return {"listening": listening, "first": first, "reload": reload}
+
+
+# ---------------------------------------------------------------- the table
+
+TARGET = 1.5
+
+
+def measure(label: str, root: Path, runs: int, browser: bool) -> list[tuple]:
+    rows = []
+    records = len(public_ids(root))
+    _, person, mentioned = most_mentioned_person(root)
+    print(f"\n{label}: {root} ({records:,} public records; entity and ego network of {person}, "
+          f"named in {mentioned:,} records)", flush=True)
+    if browser:
+        start = cold_start(root)
+        print(f"  cold start: listening after {start['listening']:.2f} s, Home's title visible after "
+              f"{start['first']:.2f} s; reload {start['reload']:.2f} s", flush=True)
+        rows.append(("Home in Chromium: cold start / reload", label, start["first"], start["reload"]))
+    for result in server_render(root, runs):
+        if "cold" in result:
+            rows.append((result["name"], label, result["cold"], result["warm"]))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workspace", type=Path, help="a built workspace to measure (as well as the demo)")
+    parser.add_argument("--records", type=int, help="make and build a synthetic workspace of this many records")
+    parser.add_argument("--out", type=Path, help="where --records builds (default /tmp/jiyi-N); kept for --workspace")
+    parser.add_argument("--build-only", action="store_true", help="with --records: build, measure nothing")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium cold start")
+    parser.add_argument("--runs", type=int, default=5, help="warm runs per page (p50 reported)")
+    parser.add_argument("--one-page", type=int, help=argparse.SUPPRESS)  # the child process of server_render
+    args = parser.parse_args(argv)
+
+    if args.one_page is not None:
+        import json
+
+        print(json.dumps(time_page(args.workspace, args.one_page, args.runs)))
+        return 0
+
+    workspaces: list[tuple[str, Path]] = []
+    if args.records:
+        folder = make_synthetic(args.out or Path(f"/tmp/jiyi-{args.records}"), args.records)
+        if args.build_only:
+            return 0
+        workspaces.append((f"{args.records:,} records", folder))
+    if args.workspace:
+        workspaces.append((f"{len(public_ids(args.workspace)):,} public", args.workspace))
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="jiyi-app-render-") as tmp:
+        if not args.no_demo:
+            workspaces.insert(0, ("demo", make_demo(Path(tmp) / "demo")))
+        rows = []
+        if not args.no_browser:
+            start = cold_start(Path(tmp), baseline=True)
+            print(f"baseline, a one-line Streamlit app: listening after {start['listening']:.2f} s, title visible "
+                  f"after {start['first']:.2f} s; reload {start['reload']:.2f} s", flush=True)
+            rows.append(("one-line Streamlit app (baseline)", "-", start["first"], start["reload"]))
+        for label, root in workspaces:
+            rows += measure(label, root, args.runs, not args.no_browser)
+
+    print(f"\n{'page':<38}{'workspace':<16}{'cold s':>8}{'warm p50 s':>12}{'cold/warm':>10}{'target s':>10}  met?")
+    for page, label, cold, warm in rows:
+        if page.startswith(("Home in Chromium", "one-line")):  # the issue sets no target for the cold start
+            print(f"{page:<38}{label:<16}{cold:>8.2f}{warm:>12.2f}{cold / warm:>9.1f}x{'-':>10}  -")
+            continue
+        met = "yes" if warm <= TARGET else "no"
+        if cold > TARGET and warm <= TARGET:
+            met += " (warm only)"
+        print(f"{page:<38}{label:<16}{cold:>8.2f}{warm:>12.2f}{cold / warm:>9.1f}x{TARGET:>10.1f}  {met}")
+    print(f"\ncold = the first render in a fresh server process (caches empty); warm = p50 of {args.runs} reruns "
+          "in that process; for the browser row, cold = from `jiyi app` starting, warm = a reload.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
