@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from pyvis.network import Network
 
 # Node colour and shape per RiC-O class; records are squares so they stand apart from what they mention.
 STYLE = {
@@ -160,6 +159,8 @@ def render_view(view: View, kind_names: dict[str, str] | None = None, height: in
     Labels need no escaping here: pyvis writes the nodes with Jinja's HTML-safe `tojson`
     (`<` becomes `\\u003c`), and vis-network 9 shows string titles as text, not HTML.
     """
+    from pyvis.network import Network  # here, not at the top: pyvis pulls in IPython and networkx (1.3 s),
+    # which the pages that only use this module's helpers should not pay for
     net = Network(height=f"{height}px", width="100%", cdn_resources="in_line", bgcolor="#ffffff")
     degree = Counter(n for a, b, _ in view.edges for n in (a, b))
     # The node and edge lists are filled directly: pyvis's add_node and add_edge search every node and
