@@ -13,6 +13,7 @@ from jiyi.exhibits.render_html import map_html, timeline_html
 
 RDFS_LABEL, ALT_LABEL = "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel"
 SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+LINKED = 50  # record links per page
 
 
 def type_label(type_uri: str) -> str:
@@ -30,6 +31,10 @@ if st.query_params.get("uri") and st.query_params.get("uri") not in by_uri:
 uri = ui.url_select(t("choose_entity"), list(by_uri), key="entity_uri", param="uri",
                     format_func=lambda u: f"{by_uri[u]['label']} · {type_label(by_uri[u]['type'])} · "
                                           f"{t('in_records', n=by_uri[u]['records'])}")
+# A neighbour link opens this same page: Streamlit reruns it with the new ?uri= but leaves the address bar
+# on the old entity, and url_select writes the URL only when the server's copy differs. Say it again, so
+# the URL names the entity shown (tests/apps/test_browser_walk.py clicks a neighbour and checks).
+st.query_params["uri"] = uri
 entity = by_uri[uri]
 description = data.entity_description(uri)
 labels = {row["lang"].lower(): row["o"] for row in description if row["p"] == RDFS_LABEL}  # tags as Oxigraph keeps them
@@ -66,7 +71,11 @@ with right:
     st.html(map_html(places, lang(), width=520, height=360))
 
 st.subheader(t("records_mentioning", n=len(mentioned_in)))
-for rid in mentioned_in:
+# A link is a Streamlit element of its own; an entity named in thousands of records would take
+# seconds to draw (benchmarks/app_render.py), so the first LINKED by date link and the rest page.
+pages = max(1, -(-len(mentioned_in) // LINKED))
+page = st.number_input(t("page"), min_value=1, max_value=pages, value=1, key=f"entity_records_{uri}") if pages > 1 else 1
+for rid in mentioned_in[(page - 1) * LINKED: page * LINKED]:
     ui.record_link(records[rid])
 
 st.subheader(t("provenance"))

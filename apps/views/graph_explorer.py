@@ -94,7 +94,11 @@ def ego_mode(by_uri: dict, public_ids: set[str], years: tuple[int, int]) -> None
         centre = entity_picker(t("ge_find"), list(by_uri), by_uri, key="ge_centre")
     depth = second.slider(t("ge_depth"), 1, 3, 1, key="ge_depth")
     first, second, third = st.columns([3, 2, 1])
-    kinds = first.multiselect(t("filter_types"), KINDS, default=KINDS, format_func=kind_names().get, key="ge_types")
+    # The browser sends a multiselect's choices back as the labels it showed, so after a switch to the other
+    # language they matched no option: Streamlit raised a TypeError or emptied the filter. Session state still
+    # holds the chosen kinds (read with the last run's labels); setting them again makes them the widget's value.
+    st.session_state["ge_types"] = list(st.session_state.get("ge_types", KINDS))
+    kinds = first.multiselect(t("filter_types"), KINDS, format_func=kind_names().get, key="ge_types")
     span = second.slider(t("ge_years"), years[0], years[1], years, key="ge_years")
     undated = second.checkbox(t("ge_undated"), value=True, key="ge_undated")
     limit = third.number_input(t("node_cap"), min_value=10, max_value=MAX_NODES, value=300, step=10, key="ge_cap")

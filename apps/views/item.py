@@ -42,7 +42,7 @@ if record.abstract:
     st.subheader(t("abstract"))
     st.write(record.abstract)
 if record.text:
-    with st.expander(t("full_text"), expanded=True):
+    with st.expander(t("full_text")):  # folded: open, it would push the viewer below the fold
         # As written (escaped, never Markdown), with each named person, body, place or event linked to its page.
         spans = [(int(m["start"]), int(m["end"]), m["entity"]) for m in data.record_mentions(record.id) if m["field"] == "text"]
         st.html(ui.highlighted(record.text, spans))

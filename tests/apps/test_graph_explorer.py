@@ -4,14 +4,8 @@ filters and the node cap, exports of what is drawn, nothing restricted, nothing 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,6 +13,7 @@ import rdflib
 from pyoxigraph import RdfFormat, Store
 from streamlit.runtime.media_file_manager import MediaFileManager
 
+from browser import open_browser, running_app
 from jiyi.graph import queries
 
 PAGE = "views/graph_explorer.py"
@@ -201,79 +196,39 @@ def test_no_restricted_record_and_nothing_from_a_cdn(open_page, person, restrict
 
 
 # ---------------------------------------------------------------- in Chromium: click a node, land on its page
-CHROMIUM = Path("/usr/bin/chromium")
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-
 @pytest.fixture(scope="module")
-def running_app(ws):
-    """`jiyi app --public` on a free port, as a reader starts it."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "jiyi.cli", "app", "--public", "--workspace", str(ws.root),
-                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as health:
-                if health.read() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise AssertionError(f"`jiyi app` did not start: {process.stdout.read().decode(errors='replace')[-2000:]}")
-    yield url
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def app_url(ws):
+    with running_app(ws.root) as url:
+        yield url
 
 
-def test_clicking_a_node_opens_its_entity_page_in_chromium(running_app, person):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not CHROMIUM.is_file():
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("needs playwright and /usr/bin/chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            left = []  # requests that would leave this machine: blocked, and a failure
-            page.context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname in LOOPBACK
-                               else (left.append(route.request.url), route.abort()))
-            page.goto(f"{running_app}graph", timeout=60_000)
-            page.get_by_text("实体关系网").click()
-            frame_element = page.locator('iframe[srcdoc*="vis.Network"]').first
-            frame_element.wait_for(timeout=60_000)
-            page.wait_for_timeout(1000)  # the mode's rerun replaces the overview's iframe
-            frame_element = page.locator('iframe[srcdoc*="vis.Network"]').first
-            frame_element.scroll_into_view_if_needed()
-            frame = frame_element.element_handle().content_frame()
-            frame.wait_for_function("typeof network !== 'undefined' && network !== null", timeout=30_000)
-            page.wait_for_timeout(2000)  # let the layout settle, then freeze it
-            target = frame.evaluate("""(centre) => {
-                network.stopSimulation();
-                const positions = network.getPositions();
-                const box = document.getElementById('mynetwork').getBoundingClientRect();
-                const id = network.body.data.nodes.getIds().find(i => i !== centre && !i.includes('/record/')
-                    && network.getNodeAt(network.canvasToDOM(positions[i])) === i);
-                const at = network.canvasToDOM(positions[id]);
-                return {id: id, x: box.left + at.x, y: box.top + at.y};
-            }""", person)
-            assert target["id"], "no entity node to click"
-            frame_box = frame_element.bounding_box()
-            page.mouse.click(frame_box["x"] + target["x"], frame_box["y"] + target["y"])
-            page.wait_for_url("**/entity?uri=**", timeout=30_000)
-            assert parse_qs(urlsplit(page.url).query)["uri"] == [target["id"]]
-            page.get_by_role("heading").first.wait_for(timeout=30_000)  # the entity page drew its title
-            assert not left, left
-        finally:
-            browser.close()
+def test_clicking_a_node_opens_its_entity_page_in_chromium(app_url, person, tmp_path):
+    with open_browser(tmp_path) as browser:  # blocks and records every request that would leave loopback
+        page = browser.page
+        page.goto(f"{app_url}graph", timeout=60_000)
+        page.get_by_text("实体关系网").click()
+        frame_element = page.locator('iframe[srcdoc*="vis.Network"]').first
+        frame_element.wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)  # the mode's rerun replaces the overview's iframe
+        frame_element = page.locator('iframe[srcdoc*="vis.Network"]').first
+        frame_element.scroll_into_view_if_needed()
+        frame = frame_element.element_handle().content_frame()
+        frame.wait_for_function("typeof network !== 'undefined' && network !== null", timeout=30_000)
+        page.wait_for_timeout(2000)  # let the layout settle, then freeze it
+        target = frame.evaluate("""(centre) => {
+            network.stopSimulation();
+            const positions = network.getPositions();
+            const box = document.getElementById('mynetwork').getBoundingClientRect();
+            const id = network.body.data.nodes.getIds().find(i => i !== centre && !i.includes('/record/')
+                && network.getNodeAt(network.canvasToDOM(positions[i])) === i);
+            const at = network.canvasToDOM(positions[id]);
+            return {id: id, x: box.left + at.x, y: box.top + at.y};
+        }""", person)
+        assert target["id"], "no entity node to click"
+        frame_box = frame_element.bounding_box()
+        page.mouse.click(frame_box["x"] + target["x"], frame_box["y"] + target["y"])
+        page.wait_for_url("**/entity?uri=**", timeout=30_000)
+        assert parse_qs(urlsplit(page.url).query)["uri"] == [target["id"]]
+        page.get_by_role("heading").first.wait_for(timeout=30_000)  # the entity page drew its title
+        browser.drop_stcore_probes()  # Streamlit looking for itself under /graph/_stcore/ (tests/browser.py)
+        assert not browser.blocked, browser.blocked

@@ -8,44 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import pytest
 
+from browser import open_browser, running_app
 from jiyi.iiif import viewer
-
-CHROMIUM = Path("/usr/bin/chromium")
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-
-def need_browser():
-    """Playwright's Python API and Debian's chromium, which `make test` installs; in CI their absence fails."""
-    problems = []
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        problems.append("the playwright package is missing (`make install`: it is in the dev extra)")
-    if not CHROMIUM.is_file():
-        problems.append(f"{CHROMIUM} is missing (`make system-deps` installs Debian's chromium)")
-    if not viewer.installed():
-        problems.append(f"Mirador's bundle is not at {viewer.bundle_path()} (`make viewer`)")
-    if problems:
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("; ".join(problems))
-    return sync_playwright
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -73,60 +43,10 @@ def scanned(ws) -> tuple[str, str]:
     raise AssertionError("the demo should publish a manifest with page images")
 
 
-class Browser:
-    """One Chromium page that records every request and response and blocks all but loopback."""
-
-    def __init__(self, playwright, shots: Path):
-        self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        self.context = self.browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-        self.page = self.context.new_page()
-        self.shots = shots
-        self.blocked: list[str] = []
-        self.requests: list[str] = []
-        self.responses: list[tuple[int, str]] = []
-        self.errors: list[str] = []
-        self.context.route("**/*", self._guard)
-        self.context.on("request", lambda request: self.requests.append(request.url))
-        self.context.on("response", lambda response: self.responses.append((response.status, response.url)))
-        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(
-            f"{message.text} at {message.location.get('url')}"))
-        self.page.on("websocket", lambda socket_: self.requests.append(socket_.url))
-
-    def _guard(self, route):
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def check_stayed_local(self):
-        assert not self.blocked, f"requests tried to leave this machine: {self.blocked}"
-        outside = [url for url in self.requests
-                   if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).hostname not in LOOPBACK]
-        assert not outside, outside
-        assert not self.errors, self.errors
-
-    def wait_for(self, predicate, what: str, timeout: float = 30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [item for item in self.responses if predicate(item)]
-            if found:
-                return found
-            self.page.wait_for_timeout(100)
-        raise AssertionError(f"no {what} within {timeout} s; responses: {self.responses}")
-
-    def close(self):
-        self.browser.close()
-
-
 @pytest.fixture
 def browser(tmp_path):
-    sync_playwright = need_browser()
-    with sync_playwright() as playwright:
-        opened = Browser(playwright, tmp_path)
+    with open_browser(tmp_path, viewer_bundle=True) as opened:
         yield opened
-        opened.close()
 
 
 def is_page_image(server: str, min_width: int):
@@ -204,35 +124,17 @@ def test_item_page_uses_the_deployments_iiif_address(open_page, scanned, monkeyp
 
 # End to end: `jiyi app` as a reader starts it, the item page in Chromium, Mirador inside its iframe.
 @pytest.fixture(scope="module")
-def running_app(ws):
-    port = free_port()
+def app_url(ws):
+    # The app's own IIIF server and bundle, whatever the developer's shell points at.
     env = {k: v for k, v in os.environ.items() if k not in ("JIYI_IIIF_URL", viewer.VIEWER_DIR_ENV)}
-    process = subprocess.Popen([sys.executable, "-m", "jiyi.cli", "app", "--public", "--workspace", str(ws.root), "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    url = f"http://localhost:{port}/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as health:
-                if health.read() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise AssertionError(f"`jiyi app` did not start: {process.stdout.read().decode(errors='replace')[-2000:]}")
-    yield url
-    process.terminate()  # `jiyi app` became Streamlit (execve): this pid is the server, our IIIF thread inside it
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with running_app(ws.root, env=env) as url:
+        yield url
 
 
-def test_jiyi_app_item_page_shows_mirador_in_chromium(browser, running_app, scanned):
+def test_jiyi_app_item_page_shows_mirador_in_chromium(browser, app_url, scanned):
     record_id, label = scanned
     started = time.monotonic()
-    browser.page.goto(f"{running_app}item?id={quote(record_id)}", timeout=60_000)
+    browser.page.goto(f"{app_url}item?id={quote(record_id)}", timeout=60_000)
     frame = browser.page.frame_locator('iframe[src*="/viewer/?manifest="]')
     frame.get_by_text(label).first.wait_for(timeout=90_000)
     server = browser.page.locator('iframe[src*="/viewer/?manifest="]').get_attribute("src").split("viewer/")[0]
@@ -243,8 +145,5 @@ def test_jiyi_app_item_page_shows_mirador_in_chromium(browser, running_app, scan
     browser.page.wait_for_timeout(500)
     browser.page.screenshot(path=str(browser.shots / "item-page.png"))
     print(f"item page with Mirador in {time.monotonic() - started:.1f} s; screenshot {browser.shots / 'item-page.png'}")
-    # Opened at /item, Streamlit's frontend first looks for its server under /item/_stcore/ (a path prefix
-    # behind a proxy), gets a 404, then uses /_stcore/: its own probing, logged as console errors.
-    probes = re.compile(r"404 .* at http://localhost:\d+/item/_stcore/(health|host-config)$")
-    browser.errors = [error for error in browser.errors if not probes.search(error)]
+    browser.drop_stcore_probes()  # Streamlit looking for itself under /item/_stcore/ (tests/browser.py)
     browser.check_stayed_local()  # the page icon included: apps/main.py ships its own
