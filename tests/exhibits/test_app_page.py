@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 MAIN = Path(__file__).resolve().parents[2] / "apps" / "main.py"
 
 
-def test_the_exhibit_page_renders_each_block(built_demo, monkeypatch):
+def long_march_page(built_demo, monkeypatch) -> AppTest:
+    """The demo's Long March exhibit in the public app, as AppTest has run it."""
     ws, _ = built_demo
     monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
     monkeypatch.setenv("JIYI_APP_PUBLIC", "1")  # the public site: no sign-in
@@ -17,6 +18,11 @@ def test_the_exhibit_page_renders_each_block(built_demo, monkeypatch):
     at.switch_page("views/exhibit.py")
     at.query_params["exhibit"] = "long-march"
     at.run()
+    return at
+
+
+def test_the_exhibit_page_renders_each_block(built_demo, monkeypatch):
+    at = long_march_page(built_demo, monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     drawn = " ".join(element.proto.body for element in at.get("html"))
     for mark in ('class="quote"', 'class="timeline"', 'svg class="map"', 'svg class="graph"', 'class="question"'):
@@ -28,15 +34,7 @@ def test_the_exhibit_page_renders_each_block(built_demo, monkeypatch):
 
 
 def test_an_exhibit_item_opens_in_the_iiif_viewer_on_request(built_demo, monkeypatch):
-    ws, _ = built_demo
-    monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
-    monkeypatch.setenv("JIYI_APP_PUBLIC", "1")
-    at = AppTest.from_file(str(MAIN), default_timeout=60)
-    at.session_state["lang"] = "zh"
-    at.run()
-    at.switch_page("views/exhibit.py")
-    at.query_params["exhibit"] = "long-march"
-    at.run()
+    at = long_march_page(built_demo, monkeypatch)
     toggles = [toggle for toggle in at.toggle if toggle.key.startswith("viewer_")]
     assert toggles and not at.get("iframe")  # no viewer until a reader asks
     record_id = toggles[0].key.rsplit("_", 1)[-1]
