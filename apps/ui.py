@@ -72,3 +72,13 @@ def highlighted(text: str, spans: list[tuple[int, int, str]]) -> str:
         position = end
     parts.append(escape(text[position:]))
     return '<div style="white-space: pre-wrap; line-height: 1.8">' + "".join(parts) + "</div>"
+
+
+def drawn(html: str) -> None:
+    """Show HTML Jiyi made itself (values escaped when it was made), SVG drawings included.
+
+    Not st.html: its sanitiser removes <svg>, so maps and graph slices vanished in browsers
+    (AppTest still saw them; tests/apps/test_browser_walk.py did not). Markdown with HTML
+    allowed keeps them; the HTML is one block without blank lines, so Markdown passes it through.
+    """
+    st.markdown(html, unsafe_allow_html=True)

@@ -59,7 +59,7 @@ with left:
     st.subheader(t("timeline"))
     entries = [{"date": records[rid].date, "title": records[rid].title, "title_en": records[rid].extra.get("英文题名", ""),
                 "record_id": rid, "note": records[rid].note} for rid in mentioned_in if records[rid].date]
-    st.html(timeline_html(entries, lang()))
+    ui.drawn(timeline_html(entries, lang()))
 with right:
     st.subheader(t("map"))
     neighbours = data.co_mentioned(uri)
@@ -68,7 +68,7 @@ with right:
     own = {row["p"].rsplit("/", 1)[-1]: row["o"] for row in description}
     if own.get("latitude") and own.get("longitude"):
         places.insert(0, {"name": entity["label"], "lat": float(own["latitude"]), "lon": float(own["longitude"]), "records": []})
-    st.html(map_html(places, lang(), width=520, height=360))
+    ui.drawn(map_html(places, lang(), width=520, height=360))
 
 st.subheader(t("records_mentioning", n=len(mentioned_in)))
 # A link is a Streamlit element of its own; an entity named in thousands of records would take

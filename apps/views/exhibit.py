@@ -55,7 +55,7 @@ for section in exhibit.sections:
             # Sanitised at build time (nh3 allow-list: no script, no event handlers, in-page links only).
             st.markdown(block["html"], unsafe_allow_html=True)
         else:  # quote, timeline, map (SVG), graph slice (SVG), question: Jiyi's own escaped HTML
-            st.html(block["html"])
+            ui.drawn(block["html"])
     # Only records the public file holds: the exhibits stage already withheld restricted
     # items, and this keeps it so if an exhibit file and the records ever disagree.
     items = [item for item in section.items if item.record_id in by_id]

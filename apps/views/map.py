@@ -18,7 +18,7 @@ least = st.number_input(t("min_records"), min_value=0, max_value=max(int(r["reco
                         key="map_min_records")
 shown = [r for r in rows if int(r["records"]) >= least]
 st.caption(t("places_count", n=len(shown)))
-st.html(map_html([{"name": r["label"], "lat": float(r["lat"]), "lon": float(r["long"]),
+ui.drawn(map_html([{"name": r["label"], "lat": float(r["lat"]), "lon": float(r["long"]),
                    "records": [t("in_records", n=r["records"])]} for r in shown], lang(), width=900, height=600))
 for row in shown:
     st.page_link(ui.ENTITY, label=f"{row['label']} · {t('in_records', n=row['records'])}", query_params={"uri": row["place"]})

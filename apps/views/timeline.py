@@ -26,7 +26,7 @@ if shown:
     st.bar_chart(per_year.rename(t("records_per_year")))
 entries = [{"date": r.date, "title": r.title, "title_en": r.extra.get("英文题名", ""), "record_id": r.id, "note": r.note}
            for r in shown]
-st.html(timeline_html(entries, lang()))
+ui.drawn(timeline_html(entries, lang()))
 with st.expander(t("open_items", n=len(shown))):
     for record in shown:
         ui.record_link(record, f"{record.date} · {record.id} — {record.title}")

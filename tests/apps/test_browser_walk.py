@@ -145,6 +145,9 @@ def test_every_public_page_in_both_languages(public_url, shots, exhibits, walk_r
              lambda lang: [walk.page.get_by_text(HITS[lang]), walk.page.locator(f'{PAGE_LINK}[href*="item?id="]')]),
             ("entity", f"entity?uri={quote(walk_entity, safe='')}",
              lambda lang: [walk.heading(s("neighbours", lang)), walk.page.locator(f'{PAGE_LINK}[href*="entity?uri="]')]),
+            ("timeline", "timeline", lambda lang: [walk.heading(s("nav_timeline", lang)),
+                                                   walk.page.locator("ol.timeline").first]),
+            ("map", "map", lambda lang: [walk.heading(s("nav_map", lang)), walk.page.locator("figure.map circle").first]),  # SVG survives (apps/ui.py drawn)
             ("graph-overview", "graph",
              lambda lang: [walk.heading(s("top_entities", lang)), walk.page.locator(NETWORK)]),
         ]
