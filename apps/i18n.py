@@ -218,7 +218,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                "Showing {shown} of {total} nodes, best-connected entities first. Raise the limit or narrow the filters."),
     "graph_empty": ("所选范围内没有实体。", "No entities in this selection."),
     "top_entities": ("关联档案最多的实体", "Entities in the most records"),
-    "no_graph": ("尚无公开图谱（build/public/graph/public.ttl）。", "No public graph yet (build/public/graph/public.ttl)."),
+    "no_graph": ("尚无公开图谱（build/public/graph/oxigraph/）：请运行 jiyi build。", "No public graph yet (build/public/graph/oxigraph/): run jiyi build."),
 }
 
 

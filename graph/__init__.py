@@ -13,7 +13,7 @@ from jiyi.workspace import Workspace
 from .export import write_public_exports, write_record_exports
 from .inputs import read_rows
 from .remote import push_if_configured
-from .store import load_quads, open_store
+from .store import load_quads, open_store, write_public_store
 from .triples import GraphParts, TripleMaker
 from .vocab import PREFIXES, Minter
 
@@ -53,7 +53,7 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
         load_quads(store, quads)
         with atomic_writer(ws.public_graph_dir / PUBLIC_TURTLE, "wb") as out:
             store.dump(out, format=RdfFormat.TURTLE, from_graph=public_graph, prefixes={**PREFIXES, "jiyi": minter.jiyi})
-        public_count = sum(1 for _ in store.quads_for_pattern(None, None, None, public_graph))
+        public_count = write_public_store(ws, store, public_graph)
     finally:
         del store  # releases the RocksDB lock so the app can open the store
     write_public_exports(ws, config.base_uri)

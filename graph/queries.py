@@ -55,7 +55,9 @@ def shortest_path(store: Store, start: str, goal: str, *, graphs: list[NamedNode
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1  # grow the smaller side
         values = " ".join(f"<{n}>" for n in frontiers[side])
         options = {"default_graph": graphs} if graphs else {"use_default_graph_as_union": True}
-        solutions = store.query(f"SELECT ?from ?to WHERE {{ VALUES ?from {{ {values} }} ?from ({PATH_STEP}) ?to }}",
+        # Ordered, so among paths of equal length the same one is found whatever order a store keeps its triples in.
+        solutions = store.query(f"SELECT ?from ?to WHERE {{ VALUES ?from {{ {values} }} ?from ({PATH_STEP}) ?to }} "
+                                "ORDER BY ?from ?to",
                                 prefixes=PREFIXES, **options)
         frontier = []
         for solution in solutions:  # read as tuples: a hub's step returns thousands of rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pyoxigraph
@@ -33,6 +35,37 @@ def load_quads(store: pyoxigraph.Store, quads: list[pyoxigraph.Quad]) -> None:
     for start in range(0, len(quads), BULK_CHUNK):
         store.bulk_extend(quads[start:start + BULK_CHUNK])
     store.flush()
+
+
+def write_public_store(ws: Workspace, source: pyoxigraph.Store, public_graph: pyoxigraph.NamedNode) -> int:
+    """Copy the public named graph into its own on-disk store (default graph) under build/public/graph/.
+
+    The app opens it read-only: a server process then starts in milliseconds instead of parsing
+    the public Turtle into memory (29 s at 20,000 records). The new store is written beside the
+    old one and swapped in by renames, so a reader never opens a half-written store.
+    """
+    final = ws.public_store_dir
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fresh = final.with_name(f".{final.name}.writing-{os.getpid()}")
+    stale = final.with_name(f".{final.name}.old-{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    store = pyoxigraph.Store(str(fresh))
+    count = 0
+    batch: list[pyoxigraph.Quad] = []
+    for quad in source.quads_for_pattern(None, None, None, public_graph):
+        batch.append(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, pyoxigraph.DefaultGraph()))
+        if len(batch) == BULK_CHUNK:
+            store.bulk_extend(batch)
+            count, batch = count + len(batch), []
+    store.bulk_extend(batch)
+    store.flush()
+    store.optimize()
+    del store  # closes RocksDB before the rename
+    if final.exists():
+        final.rename(stale)
+    fresh.rename(final)
+    shutil.rmtree(stale, ignore_errors=True)
+    return count + len(batch)
 
 
 def rdflib_dataset(ws: Workspace) -> rdflib.Dataset:

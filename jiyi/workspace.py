@@ -83,6 +83,10 @@ class Workspace:
         return self.public / "graph"
 
     @property
+    def public_store_dir(self) -> Path:  # graph → the public subset as an Oxigraph store the app opens read-only
+        return self.public_graph_dir / "oxigraph"
+
+    @property
     def public_iiif_dir(self) -> Path:  # iiif → manifests, collections, images of open records
         return self.public / "iiif"
 

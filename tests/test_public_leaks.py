@@ -35,8 +35,12 @@ def windows(text: str) -> set[str]:
 
 
 def public_files(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text(encoding="utf-8", errors="ignore")
-            for p in (root / "build" / "public").rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES}
+    """Every public text file, and the public Oxigraph store (binary on disk) read back as N-Quads."""
+    files = {str(p.relative_to(root)): p.read_text(encoding="utf-8", errors="ignore")
+             for p in (root / "build" / "public").rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES}
+    store_dir = root / "build" / "public" / "graph" / "oxigraph"
+    files[str(store_dir.relative_to(root))] = Store.read_only(str(store_dir)).dump(format=RdfFormat.N_QUADS).decode("utf-8")
+    return files
 
 
 def read_records(root: Path) -> list[dict]:

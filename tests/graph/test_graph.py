@@ -3,6 +3,7 @@
 import csv
 import json
 
+import pyoxigraph
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
@@ -72,6 +73,24 @@ def test_restricted_records_and_what_only_they_mention_stay_out_of_public(graph_
     assert [row["g"].value for row in found] == ["https://example.org/jiyi/graph/restricted"]
     place = list(store.query('SELECT ?g WHERE { GRAPH ?g { ?p <http://www.w3.org/2000/01/rdf-schema#label> "柳条湾村"@zh-Hans } }'))
     assert [row["g"].value for row in place] == ["https://example.org/jiyi/graph/restricted"]
+
+
+def test_the_public_store_holds_the_public_turtle_and_a_rebuild_swaps_it_under_a_reader(graph_workspace):
+    folder = graph_workspace.public_store_dir
+    reader = pyoxigraph.Store.read_only(str(folder))  # the app's handle, kept open across the rebuild
+    turtle = {(str(q.subject), str(q.predicate), str(q.object))
+              for q in pyoxigraph.parse(path=str(graph_workspace.public_graph_dir / "public.ttl"), format=pyoxigraph.RdfFormat.TURTLE)}
+    stored = {(str(q.subject), str(q.predicate), str(q.object)) for q in reader}
+    assert stored == turtle and len(stored) > 20
+    assert not any("S-1" in " ".join(triple) for triple in stored)
+    first_inode = folder.stat().st_ino
+
+    ws, config = open_workspace(graph_workspace.root)
+    build(ws, config, QUIET, stages=["graph"])
+    assert sum(1 for _ in reader) == len(stored)  # the old handle still reads the store it opened
+    assert folder.stat().st_ino != first_inode  # a new folder, so the app's cache key changes
+    assert {(str(q.subject), str(q.predicate), str(q.object)) for q in pyoxigraph.Store.read_only(str(folder))} == stored
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []  # no half-written or stale store left
 
 
 def test_rebuilds_mint_the_same_uris(graph_workspace):
