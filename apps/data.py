@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import streamlit as st
 from pyoxigraph import RdfFormat, Store
 
-from jiyi.model import Exhibit, Record, from_dict, read_jsonl
+from jiyi.model import Exhibit, Record, from_dict
+from jiyi.record_index import RecordIndex
 from jiyi.workspace import Workspace
 
 STATE_KEY = "jiyi_workspace"  # a test (or an embedding app) may set the workspace here
@@ -80,23 +80,71 @@ def _stamp(path: Path) -> float:
 
 
 # Loaders take (path, mtime) so a rebuild while the app runs is picked up on the next rerun.
+# ---------------------------------------------------------------- records: looked up in build/public/records.sqlite
+def _file_stamp(path: Path) -> str:
+    """Changes whenever a build replaces the file (a rename gives a new inode and time)."""
+    if not path.exists():
+        return ""
+    info = path.stat()
+    return f"{info.st_ino}:{info.st_mtime_ns}"
+
+
+def record_index() -> RecordIndex:
+    return RecordIndex(public_path("records.sqlite"))
+
+
+def record(record_id: str) -> Record | None:
+    """One open record, or None (not open, or no such id: the app says both the same way)."""
+    return record_index().get(record_id)
+
+
+def records_many(ids) -> dict[str, Record]:
+    """The open records among these ids, by id."""
+    return record_index().get_many(ids)
+
+
+def record_count() -> int:
+    return record_index().count()
+
+
+# Whole-collection columns, read once per build and shared by every session (cache_resource: not copied per
+# rerun, so callers must not change them).
 @st.cache_resource(show_spinner=False)
-def _records(path: str, mtime: float) -> list[Record]:
-    return list(read_jsonl(Path(path), Record)) if mtime else []
+def _column(path: str, stamp: str, name: str):
+    return getattr(RecordIndex(Path(path)), name)()
 
 
-def records() -> list[Record]:
-    path = public_path("records.jsonl")
-    return _records(str(path), _stamp(path))
+def _index_column(name: str):
+    path = public_path("records.sqlite")
+    return _column(str(path), _file_stamp(path), name)
 
 
-def records_by_id() -> dict[str, Record]:
-    return {r.id: r for r in records()}
+def record_titles() -> dict[str, str]:
+    """id → title of every open record, in catalogue order."""
+    return _index_column("titles")
+
+
+def record_dates() -> dict[str, str]:
+    """id → normalised date of every open record ('' when unknown)."""
+    return _index_column("dates")
+
+
+def record_sets_of() -> dict[str, str]:
+    """id → record set of every open record."""
+    return _index_column("record_sets")
 
 
 def set_counts() -> dict[str, int]:
     """Open records per record set, in the order the sets first appear."""
-    return dict(Counter(r.record_set for r in records()))
+    return _index_column("set_counts")
+
+
+def record_year_range() -> tuple[int, int] | None:
+    return _index_column("year_range")
+
+
+def search_records(terms: list[str], limit: int) -> tuple[int, list[Record]]:
+    return record_index().search(terms, limit)
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,6 +10,7 @@ from jiyi.config import Config
 from jiyi.errors import ConfigError
 from jiyi.model import AccessStatus, Problem, Record, StageResult, write_jsonl
 from jiyi.progress import Reporter
+from jiyi.record_index import write_record_index
 from jiyi.workspace import Workspace
 
 from .catalogue import read_catalogue
@@ -80,6 +81,7 @@ def run(ws: Workspace, config: Config, reporter: Reporter, *, today: str | None 
     problems.extend(attach_images(unique, ws.root / config.images_dir, config.images_dir.rstrip("/")))
     write_jsonl(ws.records_file, unique)
     write_jsonl(ws.public_records_file, (r for r in unique if r.is_public))
+    write_record_index(ws.public_record_index, (r for r in unique if r.is_public))  # what the app reads
     counts = {"records": len(unique), "public records": sum(r.is_public for r in unique)}
     if opened:
         counts["opened by embargo"] = opened

@@ -59,6 +59,10 @@ class Workspace:
     def public_records_file(self) -> Path:  # ingest → the open records only, for the app
         return self.public / "records.jsonl"
 
+    @property
+    def public_record_index(self) -> Path:  # ingest → the open records as SQLite, which the app queries
+        return self.public / "records.sqlite"
+
     def problems_file(self, stage: str) -> Path:  # each stage → what it dropped and why
         return self.internal / "problems" / f"{stage}.jsonl"
 

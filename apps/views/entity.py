@@ -14,6 +14,8 @@ from jiyi.exhibits.render_html import map_html, timeline_html
 RDFS_LABEL, ALT_LABEL = "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#altLabel"
 SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 LINKED = 50  # record links per page
+TIMELINE_CAP = 300  # records drawn on the entity's timeline
+PROVENANCE_ROWS = 500  # mentions listed with their sentence
 
 
 def type_label(type_uri: str) -> str:
@@ -50,15 +52,23 @@ for row in description:
     elif local_name(row["p"]) == "note":
         st.warning(row["o"])
 
-records = data.records_by_id()
-mentions = [m for m in data.entity_mentions(uri) if m["id"] in records]
-mentioned_in = sorted({m["id"] for m in mentions}, key=lambda rid: (records[rid].date or "9999", rid))
+dates = data.record_dates()  # every open record's date: sorting needs them all, the page draws only some
+mentions = [m for m in data.entity_mentions(uri) if m["id"] in dates]
+mentioned_in = sorted({m["id"] for m in mentions}, key=lambda rid: (dates[rid] or "9999", rid))
+dated = [rid for rid in mentioned_in if dates[rid]]
+# An entity named in tens of thousands of records: the timeline draws TIMELINE_CAP of them spread evenly by
+# date, and the provenance table the first PROVENANCE_ROWS mentions; both say so. Only these records are read.
+on_timeline = dated[::max(1, -(-len(dated) // TIMELINE_CAP))]
+provenance = sorted(mentions, key=lambda m: (dates[m["id"]] or "9999", m["id"], int(m["start"])))[:PROVENANCE_ROWS]
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("timeline"))
-    entries = [{"date": records[rid].date, "title": records[rid].title, "title_en": records[rid].extra.get("英文题名", ""),
-                "record_id": rid, "note": records[rid].note} for rid in mentioned_in if records[rid].date]
+    shown = data.records_many(on_timeline)
+    entries = [{"date": r.date, "title": r.title, "title_en": r.extra.get("英文题名", ""), "record_id": r.id, "note": r.note}
+               for r in (shown[rid] for rid in on_timeline)]
+    if len(entries) < len(dated):
+        st.caption(t("timeline_capped", shown=len(entries), total=len(dated)))
     ui.drawn(timeline_html(entries, lang()))
 with right:
     st.subheader(t("map"))
@@ -75,13 +85,18 @@ st.subheader(t("records_mentioning", n=len(mentioned_in)))
 # seconds to draw (benchmarks/app_render.py), so the first LINKED by date link and the rest page.
 pages = max(1, -(-len(mentioned_in) // LINKED))
 page = st.number_input(t("page"), min_value=1, max_value=pages, value=1, key=f"entity_records_{uri}") if pages > 1 else 1
-for rid in mentioned_in[(page - 1) * LINKED: page * LINKED]:
-    ui.record_link(records[rid])
+on_page = mentioned_in[(page - 1) * LINKED: page * LINKED]
+linked = data.records_many(on_page)
+for rid in on_page:
+    ui.record_link(linked[rid])
 
 st.subheader(t("provenance"))
 rows = []
-for m in mentions:
-    text = getattr(records[m["id"]], m["field"] or "text", "") or ""
+if len(provenance) < len(mentions):
+    st.caption(t("provenance_capped", shown=len(provenance), total=len(mentions)))
+sources = data.records_many(m["id"] for m in provenance)
+for m in provenance:
+    text = getattr(sources[m["id"]], m["field"] or "text", "") or ""
     start, end = int(m["start"]), int(m["end"])
     rows.append({t("f_id"): m["id"], t("field"): m["field"], t("words"): m["exact"],
                  t("sentence"): ui.sentence_around(text, start, end) if text[start:end] == m["exact"] else m["exact"],

@@ -16,7 +16,10 @@ if not exhibits:
 chosen = ui.url_select(t("choose_exhibit"), list(exhibits), key="exhibit_id", param="exhibit",
                        format_func=lambda eid: pick(exhibits[eid].title_zh, exhibits[eid].title_en))
 exhibit = exhibits[chosen]
-by_id = data.records_by_id()
+# The open records among those the exhibit names, from its sections and its blocks.
+by_id = data.records_many([item.record_id for section in exhibit.sections for item in section.items]
+                          + [rid for section in exhibit.sections for block in section.blocks_zh + section.blocks_en
+                             for rid in block.get("record_ids", [])])
 
 st.title(pick(exhibit.title_zh, exhibit.title_en))
 summary = pick(exhibit.summary_zh, exhibit.summary_en)

@@ -3,6 +3,7 @@ two entities — drawn offline with pyvis, each node a link to its page, the dra
 
 import re
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from urllib.parse import parse_qs
 
 import pandas as pd
@@ -33,7 +34,7 @@ def kind_names() -> dict[str, str]:
     return {k: t(f"t_{k}") for k in KINDS}
 
 
-def view_of(uris, public_ids: set[str]) -> View:
+def view_of(uris, public_ids: AbstractSet[str]) -> View:
     """The nodes as the page draws them, with every explorer link between two of them.
 
     Only records the public file holds, whatever the Turtle says: the graph and records agree by
@@ -88,7 +89,7 @@ def entity_picker(label: str, options: list[str], by_uri: dict, key: str, index:
     return st.selectbox(label, options, index=index, key=key, format_func=names.get)
 
 
-def ego_mode(by_uri: dict, public_ids: set[str], years: tuple[int, int]) -> None:
+def ego_mode(by_uri: dict, public_ids: AbstractSet[str], years: tuple[int, int]) -> None:
     first, second = st.columns([3, 1])
     with first:
         centre = entity_picker(t("ge_find"), list(by_uri), by_uri, key="ge_centre")
@@ -116,7 +117,7 @@ def ego_mode(by_uri: dict, public_ids: set[str], years: tuple[int, int]) -> None
     exports(view, f"jiyi-ego-{network.local_name(centre)}-{depth}")
 
 
-def path_mode(by_uri: dict, public_ids: set[str]) -> None:
+def path_mode(by_uri: dict, public_ids: AbstractSet[str]) -> None:
     options = list(by_uri)
     left, right = st.columns(2)
     with left:
@@ -148,21 +149,22 @@ def path_mode(by_uri: dict, public_ids: set[str]) -> None:
     exports(view, f"jiyi-path-{network.local_name(start)}-{network.local_name(goal)}")
 
 
-def overview_mode(by_id: dict) -> None:
+def overview_mode(titles: dict[str, str]) -> None:
     labels = data.set_labels()
     left, middle, right = st.columns([3, 3, 1])
     sets = left.multiselect(t("filter_sets"), list(labels), default=list(labels), format_func=lambda s: pick(*labels[s]))
     types = middle.multiselect(t("filter_types"), ENTITY_TYPES, default=DEFAULT_TYPES, format_func=lambda k: t(f"t_{k}"))
     cap = right.number_input(t("node_cap"), min_value=10, max_value=MAX_NODES, value=150, step=10)
+    set_of = data.record_sets_of()
     links = [link for link in data.record_entity_links()
-             if link["id"] in by_id and by_id[link["id"]].record_set in sets and network.local_name(link["type"]) in types]
+             if set_of.get(link["id"]) in sets and network.local_name(link["type"]) in types]
     if not links:
         st.info(t("graph_empty"))
         return
     graph = network.choose(links, int(cap))
     if graph.capped:
         st.caption(t("capped", shown=graph.node_count, total=graph.total_nodes))
-    draw(network.overview(graph, {rid: r.title for rid, r in by_id.items()}))
+    draw(network.overview(graph, titles))
     st.subheader(t("top_entities"))
     records_per_entity = Counter(link["entity"] for link in links)  # links are distinct (record, entity) pairs
     about = {link["entity"]: (link["label"], network.local_name(link["type"])) for link in links}
@@ -175,17 +177,16 @@ if not data.graph_available():
     st.info(t("no_graph"))
     st.stop()
 
-by_id = data.records_by_id()
+titles = data.record_titles()  # id → title of every open record: the explorer's record nodes and their labels
 by_uri = {row["entity"]: row for row in data.entities()}
 # Option names are looked up at drawing time: a format_func must not depend on state when it is called later.
 mode_names = {m: t(f"ge_mode_{m}") for m in MODES}
 mode = st.radio(t("ge_mode"), MODES, format_func=mode_names.get, horizontal=True, key="ge_mode")
-record_years = sorted(y for y in (year_of(r.date) for r in by_id.values()) if y is not None)
 if mode == "ego" and by_uri:
-    ego_mode(by_uri, set(by_id), (record_years[0], record_years[-1]) if record_years else (1900, 2000))
+    ego_mode(by_uri, titles.keys(), data.record_year_range() or (1900, 2000))
 elif mode == "path" and by_uri:
-    path_mode(by_uri, set(by_id))
+    path_mode(by_uri, titles.keys())
 elif mode == "overview":
-    overview_mode(by_id)
+    overview_mode(titles)
 else:
     st.info(t("graph_empty"))

@@ -1,26 +1,18 @@
 """Home page: the holdings per record set, the exhibitions, the themed databases, a search over titles and abstracts."""
 
-import unicodedata
-
 import streamlit as st
 
 from jiyi.apps import data, ui
 from jiyi.apps.i18n import pick, t
+from jiyi.record_index import fold
 
 MAX_HITS = 50
-
-
-def fold(text: str) -> str:
-    # NFKC makes full-width Latin and digits (Ｄ０１) match what a reader types; casefold for English.
-    return unicodedata.normalize("NFKC", text).casefold()
-
 
 st.title(t("app_title"))
 st.caption(t("intro"))
 
-records = data.records()
 st.header(t("holdings"))
-st.write(t("records_total", n=len(records)))
+st.write(t("records_total", n=data.record_count()))
 labels = data.set_labels()
 counts = data.set_counts()
 for column, (record_set, count) in zip(st.columns(max(len(counts), 1)), counts.items()):
@@ -50,8 +42,7 @@ st.header(t("search"))
 terms = fold(st.text_input(t("search"), placeholder=t("search_hint"), label_visibility="collapsed")).split()
 if terms:
     # Substrings, not words: Chinese has no spaces, so 档案 must match inside 档案法. Spaces separate terms that must all match.
-    hits = [r for r in records
-            if all(term in fold(" ".join((r.title, r.extra.get("英文题名", ""), r.abstract, r.id))) for term in terms)]
-    st.write(t("hits", n=len(hits)) if len(hits) <= MAX_HITS else t("hits_capped", n=len(hits), m=MAX_HITS))
-    for record in hits[:MAX_HITS]:
+    total, hits = data.search_records(terms, MAX_HITS)
+    st.write(t("hits", n=total) if total <= MAX_HITS else t("hits_capped", n=total, m=MAX_HITS))
+    for record in hits:
         ui.record_link(record)

@@ -1,5 +1,7 @@
 """Item page: one open record — its description, caveats, text, pages in the IIIF viewer, manifest and entities."""
 
+from itertools import islice
+
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
@@ -10,17 +12,26 @@ from jiyi.apps.network import local_name
 
 ENTITY_ORDER = ["Person", "CorporateBody", "Place", "Event", "Date"]
 LINKS_PER_ROW = 4  # entity-page links under each group of the entities table
+CHOOSER_CAP = 1000  # records listed in the chooser
 VIEWER_HEIGHT = 720  # px: a portrait page fitted with Mirador's bars still readable
 
-by_id = data.records_by_id()
-if not by_id:
+titles = data.record_titles()
+if not titles:
     st.info(t("no_records"))
     st.stop()
-if st.query_params.get("id") and st.query_params.get("id") not in by_id:
+wanted = st.query_params.get("id")
+if wanted and wanted not in titles:
     # Said without echoing the id: a closed record and a mistyped one look the same here.
     st.info(t("not_available"))
-record = by_id[ui.url_select(t("choose_record"), list(by_id), key="item_id", param="id",
-                             format_func=lambda rid: f"{rid} — {by_id[rid].title}")]
+# A selectbox sends every option to the browser: beyond CHOOSER_CAP records it lists the first ones (and the
+# record the URL names); links from search, exhibits and entities reach every record.
+options = list(islice(titles, CHOOSER_CAP))
+if wanted in titles and wanted not in options:
+    options.insert(0, wanted)
+record = data.record(ui.url_select(t("choose_record"), options, key="item_id", param="id",
+                                   format_func=lambda rid: f"{rid} — {titles[rid]}"))
+if len(titles) > CHOOSER_CAP:
+    st.caption(t("chooser_capped", shown=CHOOSER_CAP, total=len(titles)))
 
 english_title = record.extra.get("英文题名", "")
 st.title(english_title if lang() == "en" and english_title else record.title)

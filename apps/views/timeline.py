@@ -1,4 +1,8 @@
-"""Timeline page: the open records by date, narrowed by record set and years; drawn offline."""
+"""Timeline page: the open records by date, narrowed by record set and years; drawn offline.
+
+At scale the records are counted per year in SQLite and only TIMELINE_CAP of them, spread evenly
+over the chosen years, are drawn and linked: a timeline of 100,000 entries is neither readable nor fast.
+"""
 
 import pandas as pd
 import streamlit as st
@@ -7,23 +11,26 @@ from jiyi.apps import data, ui
 from jiyi.apps.i18n import lang, pick, t
 from jiyi.exhibits.render_html import timeline_html
 
+TIMELINE_CAP = 300  # entries drawn and linked
+
 st.title(t("nav_timeline"))
-dated = [r for r in data.records() if r.date[:4].isdigit()]
-if not dated:
+span = data.record_year_range()
+if span is None:
     st.info(t("no_dated_records"))
     st.stop()
 labels = data.set_labels()
 sets = st.multiselect(t("filter_sets"), list(labels), default=list(labels), format_func=lambda s: pick(*labels[s]),
                       key="timeline_sets")
-years = sorted({int(r.date[:4]) for r in dated})
-first, last = (years[0], years[-1]) if len(years) > 1 else (years[0], years[0] + 1)
+first, last = span if span[0] < span[1] else (span[0], span[0] + 1)
 chosen = st.slider(t("years"), min_value=first, max_value=last, value=(first, last), key="timeline_years")
-shown = sorted((r for r in dated if r.record_set in sets and chosen[0] <= int(r.date[:4]) <= chosen[1]),
-               key=lambda r: (r.date, r.id))
-st.caption(t("timeline_count", n=len(shown)))
-if shown:
-    per_year = pd.Series([int(r.date[:4]) for r in shown]).value_counts().sort_index()
+index = data.record_index()
+total, shown = index.dated(sets, chosen, TIMELINE_CAP)
+st.caption(t("timeline_count", n=total))
+if total:
+    per_year = pd.Series(index.per_year(sets, chosen))
     st.bar_chart(per_year.rename(t("records_per_year")))
+if total > len(shown):
+    st.info(t("timeline_capped", shown=len(shown), total=total))
 entries = [{"date": r.date, "title": r.title, "title_en": r.extra.get("英文题名", ""), "record_id": r.id, "note": r.note}
            for r in shown]
 ui.drawn(timeline_html(entries, lang()))

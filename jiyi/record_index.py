@@ -1,0 +1,146 @@
+"""The open records as a SQLite file (build/public/records.sqlite), so the app looks records up one by one.
+
+records.jsonl stays the stage output every other stage reads. The app used to load it whole into
+every server process: 100,000 records took 7 s to parse before the first page could render, and
+each rerun walked them all. SQLite is in Python's standard library, opens in a millisecond, and
+answers the app's questions (one record, a page of them, counts per record set, records per year,
+a substring search) from indexes or one scan in C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from jiyi.model import Record, from_dict, to_dict
+
+SCHEMA = """
+CREATE TABLE records (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,   -- catalogue order
+    record_set TEXT NOT NULL,
+    date TEXT NOT NULL,          -- normalised (ISO) date, '' when unknown
+    year INTEGER,                -- its year, NULL when the date has none
+    title TEXT NOT NULL,
+    haystack TEXT NOT NULL,      -- fold() of id, title, English title and abstract: what Home's search reads
+    body TEXT NOT NULL           -- the Record as JSON (to_dict)
+);
+CREATE INDEX records_by_position ON records (position);
+CREATE INDEX records_by_set ON records (record_set, position);
+CREATE INDEX records_by_year ON records (year, date, id);
+"""
+SQLITE_VARIABLES = 500  # ids per IN (...) query, well under SQLite's limit on bound variables
+
+
+def fold(text: str) -> str:
+    """What a search compares: NFKC makes full-width Latin and digits (Ｄ０１) match what a reader types; casefold for English."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def year_of(date: str) -> int | None:
+    return int(date[:4]) if date[:4].isdigit() else None
+
+
+def write_record_index(path: Path, records: Iterable[Record]) -> int:
+    """Write the records to a new SQLite file beside `path`, then rename it into place; returns how many."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.writing-{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    count = 0
+    with sqlite3.connect(partial) as db:
+        db.executescript(SCHEMA)
+        rows = ((r.id, position, r.record_set, r.date, year_of(r.date), r.title,
+                 fold(" ".join((r.id, r.title, r.extra.get("英文题名", ""), r.abstract))),
+                 json.dumps(to_dict(r), ensure_ascii=False)) for position, r in enumerate(records))
+        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        count = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    db.close()
+    os.replace(partial, path)
+    return count
+
+
+class RecordIndex:
+    """Read-only questions over records.sqlite. Each call opens its own connection: Streamlit serves
+    sessions from several threads, and a read-only SQLite connection costs well under a millisecond."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        if not self.path.is_file():
+            return []
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            return db.execute(sql, tuple(params)).fetchall()
+        finally:
+            db.close()
+
+    def count(self) -> int:
+        return self._rows("SELECT COUNT(*) FROM records")[0][0] if self.path.is_file() else 0
+
+    def set_counts(self) -> dict[str, int]:
+        """Records per record set, in the order the sets first appear in the catalogue."""
+        return {s: n for s, n, _ in self._rows(
+            "SELECT record_set, COUNT(*), MIN(position) AS first FROM records GROUP BY record_set ORDER BY first")}
+
+    def get(self, record_id: str) -> Record | None:
+        rows = self._rows("SELECT body FROM records WHERE id = ?", (record_id,))
+        return from_dict(Record, json.loads(rows[0][0])) if rows else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Record]:
+        """The records of these ids that exist, by id (ids that are not open are simply absent)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), SQLITE_VARIABLES):
+            chunk = wanted[start:start + SQLITE_VARIABLES]
+            marks = ",".join("?" * len(chunk))
+            for (body,) in self._rows(f"SELECT body FROM records WHERE id IN ({marks})", chunk):
+                record = from_dict(Record, json.loads(body))
+                found[record.id] = record
+        return found
+
+    def titles(self) -> dict[str, str]:
+        """id → title of every record, in catalogue order: what a chooser lists and a graph labels its nodes with."""
+        return dict(self._rows("SELECT id, title FROM records ORDER BY position"))
+
+    def dates(self) -> dict[str, str]:
+        """id → normalised date ('' when unknown) of every record."""
+        return dict(self._rows("SELECT id, date FROM records"))
+
+    def record_sets(self) -> dict[str, str]:
+        """id → record set of every record."""
+        return dict(self._rows("SELECT id, record_set FROM records"))
+
+    def year_range(self) -> tuple[int, int] | None:
+        rows = self._rows("SELECT MIN(year), MAX(year) FROM records WHERE year IS NOT NULL")
+        return (rows[0][0], rows[0][1]) if rows and rows[0][0] is not None else None
+
+    def search(self, terms: list[str], limit: int) -> tuple[int, list[Record]]:
+        """Records whose folded id, titles and abstract contain every term; (how many, the first `limit` in catalogue order)."""
+        where = " AND ".join("instr(haystack, ?) > 0" for _ in terms) or "1"
+        folded = [fold(term) for term in terms]
+        total = self._rows(f"SELECT COUNT(*) FROM records WHERE {where}", folded)[0][0]
+        rows = self._rows(f"SELECT body FROM records WHERE {where} ORDER BY position LIMIT ?", [*folded, limit])
+        return total, [from_dict(Record, json.loads(body)) for (body,) in rows]
+
+    def _dated_where(self, sets: list[str], years: tuple[int, int]) -> tuple[str, list]:
+        marks = ",".join("?" * len(sets)) or "NULL"
+        return f"year BETWEEN ? AND ? AND record_set IN ({marks})", [years[0], years[1], *sets]
+
+    def per_year(self, sets: list[str], years: tuple[int, int]) -> dict[int, int]:
+        where, params = self._dated_where(sets, years)
+        return dict(self._rows(f"SELECT year, COUNT(*) FROM records WHERE {where} GROUP BY year ORDER BY year", params))
+
+    def dated(self, sets: list[str], years: tuple[int, int], limit: int) -> tuple[int, list[Record]]:
+        """Dated records of these sets within the years, by date; at most `limit`, spread evenly over the whole run."""
+        where, params = self._dated_where(sets, years)
+        total = self._rows(f"SELECT COUNT(*) FROM records WHERE {where}", params)[0][0]
+        # Every k-th record by date: a capped timeline still spans the chosen years instead of stopping early.
+        step = max(1, -(-total // limit)) if limit else 1
+        rows = self._rows(f"""SELECT body FROM (SELECT body, ROW_NUMBER() OVER (ORDER BY date, id) - 1 AS n
+                              FROM records WHERE {where}) WHERE n % ? = 0 LIMIT ?""", [*params, step, limit])
+        return total, [from_dict(Record, json.loads(body)) for (body,) in rows]

@@ -1,0 +1,64 @@
+"""Pages over a workspace of more records than they draw: the timeline spreads its cap over the years and the
+item chooser lists the first ones, and both say so. Built with the ingest stage only: these pages read records."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from jiyi.build import build, open_workspace
+from jiyi.progress import QUIET
+
+MAIN = Path(__file__).resolve().parents[2] / "apps" / "main.py"
+COUNT = 1200
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    root = tmp_path_factory.mktemp("many")
+    rows = ["档号,题名,日期,开放状态,摘要"]
+    rows += [f"M-{n:05d},第{n}号来函,{1900 + n % 100}-{n % 12 + 1:02d}-01,开放,关于档案整理的来函。" for n in range(COUNT)]
+    (root / "sources").mkdir()
+    (root / "sources" / "catalogue.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (root / "jiyi.toml").write_text(
+        '[project]\nname = "many"\n\n[[catalogue]]\nfile = "sources/catalogue.csv"\nrecord_set = "many"\n\n'
+        '[catalogue.columns]\nid = "档号"\ntitle = "题名"\ndate = "日期"\naccess = "开放状态"\nabstract = "摘要"\n',
+        encoding="utf-8")
+    ws, config = open_workspace(root)
+    build(ws, config, QUIET, stages=["ingest"])
+    return ws
+
+
+def open_many(ws, monkeypatch, page: str, **query: str) -> AppTest:
+    monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
+    monkeypatch.setenv("JIYI_APP_PUBLIC", "1")
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.run()
+    at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_timeline_draws_its_cap_spread_over_every_year_and_says_so(many, monkeypatch):
+    at = open_many(many, monkeypatch, "views/timeline.py")
+    html = " ".join(m.value for m in at.markdown)
+    drawn = re.findall(r"<time>([^<]+)</time>", html)
+    assert 0 < len(drawn) <= 300 < COUNT
+    years = {int(d[:4]) for d in drawn}
+    assert min(years) <= 1903 and max(years) >= 1996  # spread over the century, not its first 300 records
+    assert str(COUNT) in " ".join(i.value for i in at.info)  # "showing N of 1200"
+    assert len(at.get("page_link")) == len(drawn)
+
+
+def test_the_item_chooser_lists_the_first_records_and_still_opens_any_by_url(many, monkeypatch):
+    at = open_many(many, monkeypatch, "views/item.py", id=f"M-{COUNT - 1:05d}")
+    assert at.title[0].value == f"第{COUNT - 1}号来函"
+    (chooser,) = [s for s in at.selectbox if s.key == "item_id"]
+    assert len(chooser.options) == 1001 and chooser.value == f"M-{COUNT - 1:05d}"  # the first 1,000 and the one asked for
+    assert any(str(COUNT) in c.value for c in at.caption)  # "the first 1000 of 1200"
