@@ -92,12 +92,18 @@ def running_app(workspace: Path, *, public: bool = True, env: dict[str, str] | N
             process.kill()
 
 
+BROWSER_WAIT_MS = 120_000
+
+
 class Browser:
     """One Chromium page that records every request and response and blocks all but loopback."""
 
     def __init__(self, playwright, shots: Path):
         self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         self.context = self.browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        # A ceiling, not a speed check (benchmarks/app_render.py measures speed): on a 2-core CI machine running
+        # other tests, a page's first render has taken longer than Playwright's 30 s default.
+        self.context.set_default_timeout(BROWSER_WAIT_MS)
         self.page = self.context.new_page()
         self.shots = shots
         self.blocked: list[str] = []
