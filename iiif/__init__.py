@@ -19,6 +19,7 @@ from jiyi.iiif.annotations import chapter_ranges, entity_pages, facsimile_lines,
 from jiyi.iiif.facsimile import find_cjk_font, render_pages
 from jiyi.iiif.manifests import (IMAGE_FORMATS, METADATA_FIELDS, canvas_id, collection_for, manifest_for,
                                  record_root, top_collection, write_iiif_json)
+from jiyi.iiif.pages import PUBLISHED_FORMATS, PageError, check_page, decode_upright, page_format, page_size
 from jiyi.model import (Entity, EntityType, Mention, Problem, Record, SourceRef, StageResult, atomic_writer,
                         entity_key)
 from jiyi.progress import Reporter
@@ -236,10 +237,8 @@ def _page_images(ws: Workspace, config: Config, record: Record, out: Path, fonts
                 shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
         if not keep:
             folder.rmdir()
-    images = []
-    for page in pages:
-        with Image.open(page) as image:  # reads the header only
-            images.append((page.relative_to(out).as_posix(), image.width, image.height))
+    # Upright sizes: a scan with EXIF Orientation 6 is shown (and derived) turned, so its canvas is too.
+    images = [(page.relative_to(out).as_posix(), *page_size(page)) for page in pages]
     return images, facsimile_of
 
 
@@ -257,9 +256,9 @@ def _thumbnails(out: Path, record: Record, images: list[tuple[str, int, int]]) -
         keep.add(target.name)
         size = (min(width, THUMBNAIL_WIDTH), max(1, round(height * min(width, THUMBNAIL_WIDTH) / width)))
         if not (target.is_file() and target.stat().st_mtime_ns >= page.stat().st_mtime_ns):
-            with Image.open(page) as image:
-                # reducing_gap: shrink by whole factors first, then filter (measured 14 ms a page against 26)
-                small = image.convert("RGB").resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+            image = decode_upright(page, size)
+            # reducing_gap: shrink by whole factors first, then filter (measured 14 ms a page against 26)
+            small = image.convert("RGB").resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
             with atomic_writer(target, "wb") as stream:  # readable by a web server, like the other outputs
                 small.save(stream, format="JPEG", quality=80)
         thumbnails.append((target.relative_to(out).as_posix(), *size))
@@ -281,43 +280,84 @@ def _catalogue_card(record: Record) -> str:
 
 
 def _copy_scans(ws: Workspace, record: Record, folder: Path, problems: list[Problem]) -> list[Path]:
-    """Copy the record's own page images, keeping their names; report the ones that cannot be used."""
-    root = ws.root.resolve()
+    """Copy the record's own page images, keeping their names; report the ones that cannot be used.
+
+    A page that is unreadable, truncated, too large or not PNG/JPEG is left out with an error
+    (dropped): the record keeps its other pages. A page whose content and suffix disagree (PNG
+    bytes named .jpg) is published under the suffix of its content, so its format is told right.
+    """
     copied: list[Path] = []
     for listed in record.images:
         source = (ws.root / listed).resolve()
-        reason = None
-        if not source.is_relative_to(root):
-            reason = "lies outside the workspace"
-        elif not source.is_file():
-            reason = "does not exist"
-        elif source.suffix.lower() not in IMAGE_FORMATS or not _is_image(source):
-            reason = "is not a PNG or JPEG image"
-        elif any(c.name == source.name for c in copied):
-            reason = "has the same file name as another page of this record"
+        reason = _outside(ws, source)
         if reason:
-            problems.append(Problem("W305", _where(ws, record), f"page image {listed} of {record.id} {reason}",
+            problems.append(Problem("E155", _where(ws, record), f"page image {listed} of {record.id} {reason}; "
+                                    "it was not read", "put the page inside the workspace's images folder "
+                                    "(a copy, not a link to elsewhere) and name it relative to the workspace"))
+            continue
+        if not source.is_file():
+            problems.append(Problem("W305", _where(ws, record), f"page image {listed} of {record.id} does not exist",
                                     "fix the path or the file; the record's other pages are still used", dropped=False))
             continue
-        target = folder / source.name
+        try:
+            target = folder / _published_name(source)
+            if any(c.name == target.name for c in copied):
+                problems.append(Problem("W305", _where(ws, record), f"page image {listed} of {record.id} has the same "
+                                        "file name as another page of this record",
+                                        "rename one of the two; the record's other pages are still used", dropped=False))
+                continue
+            _copy_checked(source, target)
+        except PageError as error:
+            problems.append(Problem(error.code, _where(ws, record), f"page image {listed} of {record.id} {error.reason}",
+                                    f"{error.fix}; the record's other pages are still published"))
+            continue
+        if target.name != source.name:
+            problems.append(Problem("W150", _where(ws, record), f"page image {listed} of {record.id} holds "
+                                    f"{target.suffix[1:].upper()} data under a {source.suffix} name; published as {target.name}",
+                                    f"rename the file to {source.stem}{target.suffix}", dropped=False))
         copied.append(target)
-        src, dst = source.stat(), target.stat() if target.exists() else None
-        if dst and dst.st_size == src.st_size and dst.st_mtime_ns == src.st_mtime_ns:
-            continue  # copied by an earlier build and unchanged since
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{source.name}.", suffix=".part")
-        os.close(fd)
-        shutil.copy2(source, tmp)  # keeps the mtime, which the check above compares
-        os.replace(tmp, target)
     return copied
 
 
-def _is_image(path: Path) -> bool:
-    try:
-        with Image.open(path) as image:
-            return image.format in {"PNG", "JPEG"}
-    except OSError:
-        return False
+def _outside(ws: Workspace, source: Path) -> str | None:
+    """Why a page's resolved path may not be read, or None. Pages come from the archive's sources:
+    never from outside the workspace (`..`, an absolute path, a symlink) nor from build/, where
+    restricted records' pages are kept."""
+    if not source.is_relative_to(ws.root.resolve()):
+        return "lies outside the workspace"
+    if source.is_relative_to(ws.build.resolve()):
+        return "lies inside build/, which holds generated files, some restricted"
+    return None
+
+
+def _published_name(source: Path) -> str:
+    """The page's file name, or its stem with the suffix of its content when the two disagree
+    (PNG bytes named .jpg): the manifest tells the format by the suffix. Reads the header only."""
+    suffix = PUBLISHED_FORMATS[page_format(source)]
+    if IMAGE_FORMATS.get(source.suffix.lower()) == IMAGE_FORMATS[suffix]:
+        return source.name
+    return source.stem + suffix
+
+
+def _copy_checked(source: Path, target: Path) -> None:
+    """Check a page and copy it to target; an unchanged page already there is left as it is.
+
+    The check decodes the whole page, so it runs only when the page is new or changed: a page
+    already in place passed it when it was copied. Raises PageError for a page that cannot be published.
+    """
+    src, dst = source.stat(), target.stat() if target.exists() else None
+    if dst and dst.st_size == src.st_size and dst.st_mtime_ns == src.st_mtime_ns:
+        return  # copied by an earlier build and unchanged since
+    check_page(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    try:  # a temporary name, then a rename: a failed copy never leaves half a page under build/
+        shutil.copy2(source, tmp)  # keeps the mtime, which the check above compares
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _no_images(ws: Workspace, config: Config, record: Record) -> Problem:

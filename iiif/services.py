@@ -26,6 +26,7 @@ from urllib.parse import unquote
 from PIL import Image
 
 from jiyi.config import Config
+from jiyi.iiif.pages import MAX_SERVED_PIXELS, PageError, decode_upright, page_size, served_size
 from jiyi.model import Problem, SourceRef, StageResult, atomic_writer, write_json
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
@@ -36,7 +37,8 @@ DISCOVERY_CONTEXT = "http://iiif.io/api/discovery/1/context.json"
 THUMBNAIL_WIDTH = 200
 JPEG_QUALITY = 85
 # Bump when derivatives are drawn differently, so that cached ones are redrawn.
-DERIVATIVE_VERSION = f"1-q{JPEG_QUALITY}-w{THUMBNAIL_WIDTH}"
+# 2: pages turned upright by their EXIF Orientation, 16-bit greys scaled, huge pages served at MAX_SERVED_PIXELS.
+DERIVATIVE_VERSION = f"2-q{JPEG_QUALITY}-w{THUMBNAIL_WIDTH}-m{MAX_SERVED_PIXELS}"
 ACTIVITIES_PER_PAGE = 100
 ACTIVITY_DIR = "activity"
 
@@ -140,7 +142,12 @@ def add_image_services(ws: Workspace, manifest: dict, base_uri: str, cache: Deri
                 used_names.add(folder.name)
                 try:
                     width, height, sizes = cache.place(source, folder)
-                except OSError as error:
+                except PageError as error:  # the iiif stage checks pages it copies; this guards hand-placed ones
+                    problems.append(Problem("W652", SourceRef(ws.relative(source)),
+                                            f"cannot make image derivatives of {source.name}: it {error.reason}",
+                                            error.fix, dropped=False))
+                    continue
+                except (OSError, ValueError, SyntaxError) as error:  # what Pillow raises on a damaged file
                     problems.append(Problem("W652", SourceRef(ws.relative(source)),
                                             f"cannot make image derivatives of {source.name}: {error}",
                                             "check that the file is a readable PNG or JPEG", dropped=False))
@@ -172,16 +179,22 @@ def _local_image(out: Path, uri: str, prefix: str) -> Path | None:
 
 
 def info_json(service_id: str, width: int, height: int, sizes: list[tuple[int, int]]) -> dict:
-    """The Image API 3 description of a level 0 service: only the listed sizes exist."""
-    return {"@context": IMAGE_CONTEXT, "id": service_id, "type": "ImageService3",
+    """The Image API 3 description of a level 0 service: only the listed sizes exist. When the
+    largest is smaller than the page (a huge scan), maxWidth/maxHeight say that `max` is that size."""
+    info = {"@context": IMAGE_CONTEXT, "id": service_id, "type": "ImageService3",
             "protocol": "http://iiif.io/api/image", "profile": "level0", "width": width, "height": height,
             "sizes": [{"width": w, "height": h} for w, h in sizes]}
+    if sizes[0] != (width, height):
+        info["maxWidth"], info["maxHeight"] = sizes[0]
+    return info
 
 
 def derivative_sizes(width: int, height: int) -> list[tuple[int, int]]:
-    """Full size first, then the thumbnail (none when the image is that small already)."""
-    sizes = [(width, height)]
-    if width > THUMBNAIL_WIDTH:
+    """The largest size first (the page's own, or MAX_SERVED_PIXELS for a huge page), then the
+    thumbnail (none when the image is that small already)."""
+    largest = served_size(width, height)
+    sizes = [largest]
+    if largest[0] > THUMBNAIL_WIDTH:
         sizes.append((THUMBNAIL_WIDTH, max(1, round(height * THUMBNAIL_WIDTH / width))))
     return sizes
 
@@ -229,14 +242,17 @@ class DerivativeCache:
     def _draw(self, source: Path, entry: Path) -> None:
         tmp = Path(tempfile.mkdtemp(dir=_made(self.root), prefix=".draw-"))
         try:
-            with Image.open(source) as image:
-                image.load()
-                if image.mode not in ("RGB", "L"):
-                    image = image.convert("RGB")  # JPEG has no alpha or palette
-                for w, h in derivative_sizes(image.width, image.height):
-                    scaled = image if (w, h) == image.size else image.resize((w, h), Image.Resampling.LANCZOS)
-                    scaled.save(tmp / f"{w}x{h}.jpg", "JPEG", quality=JPEG_QUALITY)
-                (tmp / "sizes.json").write_text(json.dumps([image.width, image.height]), encoding="utf-8")
+            width, height = page_size(source)
+            sizes = derivative_sizes(width, height)
+            # Upright and 8-bit; a huge JPEG decoded straight at about the largest size drawn.
+            image = decode_upright(source, sizes[0])
+            for w, h in sizes:
+                # reducing_gap: whole-factor shrinking first, so a huge page costs one small copy
+                scaled = image if (w, h) == image.size else image.resize((w, h), Image.Resampling.LANCZOS,
+                                                                         reducing_gap=3.0)
+                scaled.save(tmp / f"{w}x{h}.jpg", "JPEG", quality=JPEG_QUALITY)
+            image.close()
+            (tmp / "sizes.json").write_text(json.dumps([width, height]), encoding="utf-8")
             shutil.rmtree(entry, ignore_errors=True)
             os.replace(tmp, entry)  # complete or absent: sizes.json is only ever seen with its JPEGs
         finally:

@@ -7,9 +7,20 @@ from pathlib import Path
 from jiyi.model import Problem, Record, SourceRef
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+# Scans archives send that browsers and IIIF viewers cannot show as they are. Reported rather
+# than passed over: a folder of TIFF masters would otherwise give a record with no pages and no word why.
+UNPUBLISHED_SUFFIXES = {".tif", ".tiff", ".jp2", ".j2k", ".webp", ".gif", ".bmp", ".heic", ".heif", ".pdf"}
 
 
 def attach_images(records: list[Record], folder: Path, shown_as: str) -> list[Problem]:
+    """Set each record's images from its folder; report folders and files that cannot be used.
+
+    Only paths are looked at here: the iiif stage opens the files and checks their content.
+    """
+    if _escapes(shown_as):
+        return [Problem("E151", SourceRef("jiyi.toml"), f"[images] dir {shown_as!r} does not name a folder inside "
+                        "the workspace, so no page images were read",
+                        'write it relative to the workspace, without "..", e.g. dir = "sources/images"')]
     if not folder.is_dir():
         return []  # no scans yet: the iiif stage may render facsimiles instead
     by_id = {record.id: record for record in records}
@@ -20,6 +31,37 @@ def attach_images(records: list[Record], folder: Path, shown_as: str) -> list[Pr
             problems.append(Problem("W121", SourceRef(f"{shown_as}/{record_folder.name}"),
                                     "image folder matches no record id", "rename the folder to the record's id", dropped=False))
             continue
-        pages = sorted(p for p in record_folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        record.images = [f"{shown_as}/{record_folder.name}/{page.name}" for page in pages]
+        record.images = _pages(record, record_folder, folder, shown_as, problems)
     return problems
+
+
+def _pages(record: Record, record_folder: Path, folder: Path, shown_as: str, problems: list[Problem]) -> list[str]:
+    """The record's page images as workspace-relative paths, leaving out (and reporting) links that lead
+    outside the images folder and scans in formats that are not published."""
+    root = folder.resolve()
+    pages = []
+    for page in sorted(record_folder.iterdir()):
+        shown = f"{shown_as}/{record_folder.name}/{page.name}"
+        suffix = page.suffix.lower()
+        if suffix not in IMAGE_SUFFIXES | UNPUBLISHED_SUFFIXES:
+            continue  # notes, checksums, Thumbs.db …: not pages
+        where = record.source or SourceRef(shown)
+        # A symlink (of the file or of the record's folder) is followed: what matters is where the bytes are.
+        if not page.resolve().is_relative_to(root):
+            problems.append(Problem("E150", where, f"page image {shown} of {record.id} leads outside {shown_as}/ "
+                                    f"(to {page.resolve()}); it was not read",
+                                    f"copy the page itself into {shown_as}/{record_folder.name}/ instead of linking to it"))
+        elif suffix in UNPUBLISHED_SUFFIXES:
+            problems.append(Problem("E152", where, f"page image {shown} of {record.id} is a {suffix[1:].upper()} file; "
+                                    "only PNG and JPEG pages are published",
+                                    "convert it to PNG (lossless) or JPEG beside the original, e.g. "
+                                    f"`magick {page.name} {page.stem}.png`, and move the original out of the folder"))
+        else:
+            pages.append(shown)
+    return pages
+
+
+def _escapes(shown_as: str) -> bool:
+    """Whether a configured folder is absolute or climbs out with `..` (jiyi.toml names folders in the workspace)."""
+    path = Path(shown_as)
+    return path.is_absolute() or ".." in path.parts
