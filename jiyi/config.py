@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import tomllib
@@ -34,14 +35,15 @@ COLUMN_KEYS = {
 }
 
 CATALOGUE_SCHEMA: dict[str, tuple[type, Any, str]] = {
-    "file": (str, REQUIRED, "the CSV file, relative to the workspace"),
+    "file": (str, REQUIRED, "the catalogue, a CSV file or an Excel workbook (.xlsx), relative to the workspace"),
+    "sheet": (str, "", "for an .xlsx file, the sheet holding the catalogue; empty means the first sheet"),
     "record_set": (str, REQUIRED, "a short id for the record set these rows belong to"),
     "label_zh": (str, "", "the record set's name in Chinese"),
     "label_en": (str, "", "the record set's name in English"),
     "encoding": (str, "utf-8", 'the file\'s encoding, e.g. "gb18030", "big5", "utf-16"; a UTF-8 byte-order mark is always '
-                 'accepted; "auto" detects UTF-8/UTF-16 (with or without BOM), GB18030 (GBK, GB2312) or Big5'),
+                 'accepted; "auto" detects UTF-8/UTF-16 (with or without BOM), GB18030 (GBK, GB2312) or Big5; not used for .xlsx'),
     "default_access": (str, "", "open status for rows whose status cell is empty"),
-    "columns": (dict, REQUIRED, "which CSV column holds each record field"),
+    "columns": (dict, REQUIRED, "which column of the CSV file or sheet holds each record field"),
 }
 
 TEXTS_SCHEMA: dict[str, tuple[type, Any, str]] = {
@@ -107,6 +109,7 @@ class CatalogueSource:
     label_en: str = ""
     encoding: str = "utf-8"
     default_access: str = ""
+    sheet: str = ""
 
 
 @dataclass
@@ -293,8 +296,10 @@ def _check_table(table: Any, schema: dict, where: list, path: Path, text: str) -
 
 
 def _type_name(kind: type) -> str:
+    # TOML reads an unquoted 2024-01-01 as a date: say so, since the user meant text
     return {str: "a string in quotes", bool: "true or false", list: "a list [ … ]", dict: "a table",
-            int: "a whole number", float: "a number"}.get(kind, kind.__name__)
+            int: "a whole number", float: "a number", dt.date: "a date", dt.datetime: "a date and time",
+            dt.time: "a time"}.get(kind, kind.__name__)
 
 
 def _dotted(where: list) -> str:

@@ -90,3 +90,60 @@ def test_broken_toml_and_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="no jiyi.toml") as caught:
         load_config(tmp_path / "nowhere" / "jiyi.toml")
     assert "jiyi init" in caught.value.fix
+
+
+WRONG_TYPES = {  # what is written (replacing the second catalogue's record_set line) → line, message, fix
+    "a number for a string": ("record_set = 5", 14, "`record_set` must be a string in quotes, not a whole number",
+                              "record_set: a short id"),
+    "a list for a string": ('record_set = "b"\nencoding = ["gbk"]', 15, "`encoding` must be a string in quotes, not a list [ … ]",
+                            'encoding: the file\'s encoding, e.g. "gb18030"'),
+    "a number for a sheet name": ('record_set = "b"\nsheet = 1', 15, "`sheet` must be a string in quotes, not a whole number",
+                                  "sheet: for an .xlsx file"),
+    "a date for a string": ("record_set = 2024-01-01", 14, "`record_set` must be a string in quotes, not a date", "record_set:"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_a_wrong_type_in_a_catalogue_names_the_line_what_is_expected_and_the_key_s_meaning(tmp_path, case):
+    written, line, message, fix = WRONG_TYPES[case]
+    path = write(tmp_path, GOOD.replace('record_set = "b"', written))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.message == f"{path}:{line}: {message}" and caught.value.exit_code == 2
+    assert caught.value.fix.startswith(fix)
+
+
+def test_columns_written_as_a_string_not_a_table_is_located(tmp_path):
+    second_without_columns = GOOD.rsplit("\n[catalogue.columns]", 1)[0]
+    path = write(tmp_path, second_without_columns.replace('record_set = "b"', 'record_set = "b"\ncolumns = "档号"'))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.message == f"{path}:15: `columns` must be a table, not a string in quotes"
+    assert caught.value.fix.startswith("columns: which column of the CSV file or sheet")
+
+
+def test_a_column_mapped_to_a_number_is_located_in_its_catalogue(tmp_path):
+    path = write(tmp_path, GOOD.replace('id = "档号"\ntitle = "题名"\n', 'id = 1\ntitle = "题名"\n', 2).replace(
+        'id = 1\n', 'id = "档号"\n', 1))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert f"{path}:17: `id` must be a string in quotes" in caught.value.message
+    assert "档号" in caught.value.fix  # the fix says what the column holds
+
+
+@pytest.mark.parametrize("written, message, fix", [
+    ('project = "t"\n', "`project` must be a table", "write [project]"),
+    ('[project]\nname = "t"\n\n[catalogue]\nfile = "a.csv"\n', "`catalogue` must be written as [[catalogue]] tables",
+     "write [[catalogue]]"),
+    ('[project]\nname = "t"\n\n[images]\ndir = ["a", 2]\n', "`dir` must be a string in quotes, not a list", "dir:"),
+])
+def test_a_value_where_a_table_belongs_and_the_reverse_are_explained(tmp_path, written, message, fix):
+    path = write(tmp_path, written)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert message in caught.value.message and str(path) in caught.value.message and fix in caught.value.fix
+
+
+def test_the_catalogue_sheet_is_read_from_the_config(tmp_path):
+    path = write(tmp_path, GOOD.replace('file = "b.csv"', 'file = "b.xlsx"\nsheet = "案卷目录"'))
+    assert [c.sheet for c in load_config(path).catalogues] == ["", "案卷目录"]
