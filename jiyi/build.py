@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import importlib
 import os
+import re
+import shutil
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -83,7 +85,7 @@ def build_lock(ws: Workspace):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
-        holder = handle.read().strip() or "another process"
+        holder = "; ".join(line for line in handle.read().splitlines() if line.strip()) or "another process"
         handle.close()
         raise WorkspaceBusy("E040", f"{ws.root}: a build is already running on this workspace ({holder})",
                         "wait for it to finish, then run the command again") from None
@@ -91,14 +93,67 @@ def build_lock(ws: Workspace):
         handle.truncate(0)
         handle.write(f"process {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         handle.flush()
+        remove_leftovers(ws)
         yield
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
 
 
+# Temporary names the stages write under before renaming into place (jiyi.model.atomic_writer,
+# the graph's and the record index's `.writing-PID` with SQLite's journal beside it, the graph
+# store's `.old-PID`, image derivatives' `.draw-…`, exhibits' `.<id>.part` folders). A build
+# killed mid-stage leaves them.
+LEFTOVER = re.compile(r"^\..+(\.part|\.writing-\d+(-journal|-wal|-shm)?|\.old-\d+)$|^\.draw-")
+
+
+def find_leftovers(ws: Workspace) -> list[Path]:
+    """The temporary files and folders under build/ (outside a build, those of a killed one)."""
+    # The search stage builds build/{internal,public}/search in `.search-<random>` beside it, then
+    # swaps through `.search-old`. Only those names: tantivy keeps hidden files inside each index.
+    swapped = {(f.parent, f".{f.name}-") for f in (ws.internal_search_dir, ws.public_search_dir)}
+    found = []
+    for folder, subfolders, files in os.walk(ws.build):
+        for name in subfolders + files:
+            if LEFTOVER.match(name) or any(Path(folder) == parent and name.startswith(prefix)
+                                           for parent, prefix in swapped):
+                found.append(Path(folder) / name)
+        subfolders[:] = [d for d in subfolders if Path(folder) / d not in found]  # nothing to look at inside
+    return found
+
+
+def remove_leftovers(ws: Workspace) -> list[Path]:
+    """Delete the temporary files and folders of a build that was killed; return them.
+
+    Called under the build lock: no other build is writing, so every temporary name is an
+    orphan. Without this they would pile up (their names hold a process id or a random part)
+    and, under build/public, be served.
+    """
+    found = find_leftovers(ws)
+    for path in found:
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    return found
+
+
+def note_stage(ws: Workspace, name: str) -> None:
+    """Add the running stage to the lock file, so `E040` and an operator can tell how far a build got."""
+    lock = ws.build / ".lock"
+    if not lock.is_file():  # a stage run by a test without the lock
+        return
+    lines = lock.read_text(encoding="utf-8").splitlines()[:1]
+    lock.write_text("\n".join(lines + [f"stage {name}, since {time.strftime('%H:%M:%S')}"]) + "\n", encoding="utf-8")
+
+
+def forget_reuse(ws: Workspace) -> None:
+    """Drop the per-record extraction cache, so every record is extracted again."""
+    from jiyi.extract.cache import cache_file  # the stage's own module names its file
+
+    cache_file(ws).unlink(missing_ok=True)
+
+
 def run_stage(name: str, ws: Workspace, config: Config, reporter: Reporter) -> StageResult:
     """One stage, reading what the stages before it wrote to the workspace."""
+    note_stage(ws, name)
     started = time.perf_counter()
     stage = importlib.import_module(f"jiyi.{name}")  # heavy stages load only when run
     if name == "ingest":
@@ -110,11 +165,17 @@ def run_stage(name: str, ws: Workspace, config: Config, reporter: Reporter) -> S
     return result
 
 
-def build(ws: Workspace, config: Config, reporter: Reporter, stages: list[str] = STAGES) -> BuildSummary:
+def build(ws: Workspace, config: Config, reporter: Reporter, stages: list[str] = STAGES, *,
+          full: bool = False) -> BuildSummary:
+    """Every stage in order. `full`: forget what earlier builds kept for reuse (docs/incremental-builds.md)."""
     summary = BuildSummary()
     with build_lock(ws):
+        if full:
+            forget_reuse(ws)
         for name in stages:
             summary.results.append(run_stage(name, ws, config, reporter))
-    write_json(ws.summary_file, {"counts": summary.counts(), "dropped": len(summary.dropped),
-                                 "warnings": len(summary.problems) - len(summary.dropped), "seconds": round(summary.seconds, 2)})
+        # Still under the lock: a build started the moment this one ends must not have its summary overwritten.
+        write_json(ws.summary_file, {"counts": summary.counts(), "dropped": len(summary.dropped),
+                                     "warnings": len(summary.problems) - len(summary.dropped),
+                                     "seconds": round(summary.seconds, 2)})
     return summary

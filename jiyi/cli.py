@@ -40,18 +40,22 @@ def init(directory: Path = typer.Argument(..., help="Folder for the new workspac
 
 
 @app.command("build")
-def build_command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption) -> None:
-    """Run every stage in order (ingest → extract → graph → iiif → exhibits) and print a summary.
+def build_command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption,
+                  full: bool = typer.Option(False, "--full", help="Extract every record again instead of reusing "
+                                            "the mentions of records unchanged since the last build.")) -> None:
+    """Run every stage in order (ingest → extract → graph → iiif → exhibits → search) and print a summary.
 
     Outputs go to WORKSPACE/build/: public/ holds only what may be served to the
-    public (open records), internal/ everything else. Exit code 1 when input rows
-    were dropped (each is reported with its file, row and a fix), 2 when jiyi.toml
-    or the workspace is wrong.
+    public (open records), internal/ everything else. Extraction reuses the mentions of
+    records unchanged since the last build (docs/incremental-builds.md); --full extracts
+    them all again. A build killed midway leaves no half-written file: run it again.
+    Exit code 1 when input rows were dropped (each is reported with its file, row and a
+    fix), 2 when jiyi.toml or the workspace is wrong, 3 when another build is running.
     """
     reporter = Reporter(quiet=quiet)
     try:
         ws, config = open_workspace(workspace)
-        summary = build(ws, config, reporter)
+        summary = build(ws, config, reporter, full=full)
     except JiyiError as error:
         fail(error)
     report(summary, workspace)

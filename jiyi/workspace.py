@@ -71,6 +71,10 @@ class Workspace:
         return self.internal / "mentions.jsonl"
 
     @property
+    def extract_cache_file(self) -> Path:  # extract → each record's mentions, reused while it and the extractor are unchanged
+        return self.internal / "extract-cache.jsonl"
+
+    @property
     def entities_file(self) -> Path:  # extract → Entities (merged mentions)
         return self.internal / "entities.jsonl"
 
