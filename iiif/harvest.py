@@ -38,6 +38,7 @@ DEFAULT_MAX_DEPTH = 8  # collections of collections; real trees are 2–4 deep, 
 TIMEOUT = 30  # seconds per request
 MAX_BYTES = 50 * 2**20  # a manifest of thousands of canvases is a few MB; more is not a manifest
 ID_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads keeps an escaped lone half of a UTF-16 pair
 
 # The language a title or value is taken in: Chinese first, as the rest of Jiyi reads it.
 PREFERRED_LANGUAGES = ("zh-hans", "zh", "none", "en")
@@ -216,15 +217,31 @@ class _Harvester:
         return self.parse(raw, url, parent)
 
     def parse(self, raw: bytes, where: str, parent: str) -> Any | None:
+        unreadable = "check that it is a IIIF manifest or collection (a URL may have answered with a web page)"
         try:
-            return json.loads(raw.decode("utf-8-sig"))
+            text = raw.decode("utf-8-sig")
+            data = json.loads(text)
         except UnicodeDecodeError:
             self.refuse("E141", where, "is not UTF-8 text", "save it as UTF-8 JSON (IIIF JSON is UTF-8)", parent)
+            return None
         except json.JSONDecodeError as error:
-            self.refuse("E141", where, f"is not JSON ({error.msg} at line {error.lineno})",
-                        "check that it is a IIIF manifest or collection (a URL may have answered with a web page)",
-                        parent)
-        return None
+            self.refuse("E141", where, f"is not JSON ({error.msg} at line {error.lineno})", unreadable, parent)
+            return None
+        except RecursionError:  # json.loads recurses once per level: [[[[… nested thousands deep
+            self.refuse("E141", where, "is not readable JSON (nested too deep to read)", unreadable, parent)
+            return None
+        except ValueError as error:  # a number of over 4,300 digits: Python's int limit, not a JSONDecodeError
+            reason = str(error).split(";")[0]  # without Python's advice to raise the limit, which is not the user's
+            self.refuse("E141", where, f"is not readable JSON ({reason})", unreadable, parent)
+            return None
+        # The bytes were strict UTF-8, so a lone surrogate can only come from a \ud800-style escape;
+        # kept, it could not be written as UTF-8 and the whole harvest would fail.
+        if re.search(r"\\u[dD][89a-fA-F]", text):
+            replaced = _replace_lone_surrogates(data)
+            if replaced:
+                self.notes.append(f"{where}: {replaced} broken character(s) (a lone UTF-16 surrogate) "
+                                  "replaced with U+FFFD")
+        return data
 
     def visit(self, data: Any, where: str, depth: int, parent: str, reporter: Reporter = QUIET) -> None:
         """Harvest one document: a Manifest becomes a record, a Collection is walked."""
@@ -276,7 +293,11 @@ class _Harvester:
     def visit_child(self, child: Any, depth: int, parent: str) -> None:
         """One item of a collection: embedded (it has its own items) or a reference to fetch or find."""
         child_id = child.get("id") if isinstance(child, dict) else None
-        where = child_id if isinstance(child_id, str) else "an item without an id"
+        if child_id is None or isinstance(child_id, str):
+            where = child_id or "an item without an id"
+        else:  # a list or an object: it cannot be a URL, nor looked up among the ids met (it is unhashable)
+            where = f"an item whose id is a {type(child_id).__name__}, not a string"
+            child_id = None
         if not isinstance(child, dict) or child.get("type") not in ("Manifest", "Collection"):
             kind = child.get("type") if isinstance(child, dict) else type(child).__name__
             self.refuse("E143", where, f"is of type {kind}, not a Manifest or Collection",
@@ -297,9 +318,41 @@ class _Harvester:
             if data is not None:
                 self.visit(data, child_id, depth, parent)
         else:
-            reason = "the network is off (--offline)" if self.fetch is None else "its id is no http(s) URL"
+            reason = ("its id is no http(s) URL" if child_id is None or not is_url(child_id)
+                      else "the network is off (--offline)")
             self.refuse("E144", where, f"is listed by reference only and cannot be fetched: {reason}",
                         "harvest it from its URL, or put its file in the folder you harvest", parent)
+
+
+def _replace_lone_surrogates(data: Any) -> int:
+    """Replace, in place, every lone surrogate in the strings (keys too) of a parsed JSON document
+    with U+FFFD; return how many were replaced. A loop, not recursion: json.loads reads documents
+    nested deeper than Python's recursion limit."""
+    replaced = 0
+
+    def clean(text: str) -> str:
+        nonlocal replaced
+        text, count = LONE_SURROGATE.subn("\ufffd", text)
+        replaced += count
+        return text
+
+    stack = [data] if isinstance(data, (dict, list)) else []  # a bare string or number is refused anyway
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            pairs = list(node.items())
+            node.clear()  # refilled in the same order, with clean keys
+            for key, value in pairs:
+                node[clean(key)] = value
+            slots = list(node.items())
+        else:
+            slots = list(enumerate(node))
+        for slot, value in slots:
+            if isinstance(value, str):
+                node[slot] = clean(value)
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+    return replaced
 
 
 def what_is_wrong(data: Any) -> tuple[str, str, str] | None:
@@ -495,7 +548,8 @@ def _size(resource: dict) -> tuple[int, int] | None:
 def _painting_image(canvas: dict) -> dict | None:
     """The canvas's first painted image (of a Choice, its first image option), cleaned; None when it has none."""
     for page in canvas.get("items") if isinstance(canvas.get("items"), list) else []:
-        for annotation in page.get("items", []) if isinstance(page, dict) else []:
+        annotations = page.get("items") if isinstance(page, dict) else None
+        for annotation in annotations if isinstance(annotations, list) else []:  # `"items": 5` or null: none
             if not isinstance(annotation, dict) or annotation.get("motivation") not in ("painting", ["painting"]):
                 continue
             bodies = annotation.get("body")

@@ -21,7 +21,8 @@ from jiyi.workspace import Workspace
 
 P3 = "http://iiif.io/api/presentation/3/context.json"
 
-# Text as JSON carries it, but without lone surrogates (a known bug, pinned below on its own).
+# Text as JSON carries it, but without lone surrogates: they cannot be written to a UTF-8 file as
+# text, only as a JSON escape, so they are tested on their own below.
 words = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 language = st.sampled_from(["zh-Hans", "zh-Hant", "zh", "en", "none", "@none", "fr", "ZH-HANS", ""])
 language_map = st.one_of(words, st.dictionaries(language, st.one_of(st.lists(words, max_size=3), words), max_size=3))
@@ -167,11 +168,10 @@ GOOD = {"@context": P3, "id": manifest_id(1), "type": "Manifest", "label": {"zh"
 PAGE_ITEMS = ("items", 0, "items", 0, "items")  # the annotations of the first canvas's first page
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "bug: iiif/harvest.py _painting_image iterates an AnnotationPage's `items` when it is not a list: "
-    "`\"items\": 5` or `null` raises TypeError ('int' object is not iterable) out of harvest()"))
+# Fixed bug: _painting_image iterated an AnnotationPage's `items` when it was 5 or null (TypeError).
 @given(st.sampled_from(list(paths(GOOD))), any_json)
 @example(PAGE_ITEMS, 5)
+@example(PAGE_ITEMS, None)
 def test_any_mutation_of_a_good_manifest_gives_a_record_or_a_refusal(path, new):
     result, written = harvest_documents({"m.json": replaced(GOOD, path, new)})
     check_safe(result, written)
@@ -196,32 +196,46 @@ def raw_harvest(raw: bytes):
         return harvest(str(path), ws, name="fuzz", fetch=None)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError, reason=(
-    "bug: _Harvester.parse catches UnicodeDecodeError and JSONDecodeError only; json.loads of deeply "
-    "nested arrays raises RecursionError, which escapes harvest()"))
 def test_deeply_nested_json_is_refused():
-    assert raw_harvest(b"[" * 100_000).refused[0].code == "E141"
+    # Fixed bug: json.loads raised RecursionError, and _Harvester.parse caught JSONDecodeError only.
+    refusal, = raw_harvest(b"[" * 100_000).refused
+    assert refusal.code == "E141" and "not readable JSON" in refusal.message and refusal.where.endswith("m.json")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "bug: a number of over 4,300 digits makes json.loads raise a plain ValueError (Python's int "
-    "string limit), not a JSONDecodeError, so _Harvester.parse lets it out of harvest()"))
 def test_a_huge_number_is_refused():
-    assert raw_harvest(b'{"type": "Manifest", "width": ' + b"1" * 5000 + b"}").refused[0].code == "E141"
+    # Fixed bug: a number of over 4,300 digits made json.loads raise a plain ValueError (Python's int
+    # string limit), not a JSONDecodeError, and it escaped harvest().
+    refusal, = raw_harvest(b'{"type": "Manifest", "width": ' + b"1" * 5000 + b"}").refused
+    assert refusal.code == "E141" and "not readable JSON" in refusal.message and "4300 digits" in refusal.message
+    assert "set_int_max_str_digits" not in refusal.message
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "bug: _Harvester.visit_child tests `child_id in self.records` with an id that is a list or an "
-    "object: TypeError (unhashable type: 'list') out of harvest()"))
 def test_a_child_whose_id_is_no_string_is_refused():
+    # Fixed bug: _Harvester.visit_child looked a list or object id up among the ids met: TypeError (unhashable).
     collection = {"@context": P3, "id": "https://example.org/c", "type": "Collection", "label": {"en": ["c"]},
-                  "items": [{"id": ["x"], "type": "Manifest"}]}
-    assert raw_harvest(json.dumps(collection).encode()).refused[0].code == "E144"
+                  "items": [{"id": ["x"], "type": "Manifest"}, {"id": {"a": 1}, "type": "Collection"}]}
+    refused = raw_harvest(json.dumps(collection).encode()).refused
+    assert [r.code for r in refused] == ["E144", "E144"]
+    assert [r.where for r in refused] == ["an item whose id is a list, not a string",
+                                          "an item whose id is a dict, not a string"]
+    assert all(r.parent == "https://example.org/c" and "no http(s) URL" in r.message for r in refused)
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason=(
-    "bug: JSON may escape a lone surrogate (\\ud800); harvest keeps it in the title and write_jsonl "
-    "then fails to encode it as UTF-8: UnicodeEncodeError out of harvest(), nothing written"))
 def test_a_lone_surrogate_in_a_label_does_not_stop_the_harvest():
-    manifest = dict(GOOD, label={"en": ["\ud800 broken"]})
-    assert len(raw_harvest(json.dumps(manifest).encode()).records) == 1
+    # Fixed bug: JSON may escape a lone surrogate (\\ud800); harvest kept it in the title and write_jsonl
+    # then failed to encode it as UTF-8: UnicodeEncodeError out of harvest(), nothing written.
+    manifest = dict(GOOD, id="https://example.org/\udc80/manifest", label={"en": ["\ud800 broken"]},
+                    metadata=[{"label": {"en": ["Note \udfff"]}, "value": {"\ud801": ["x"]}}])
+    with tempfile.TemporaryDirectory() as parent:
+        path = Path(parent) / "m.json"
+        path.write_bytes(json.dumps(manifest).encode())  # ensure_ascii: the surrogates travel as escapes
+        ws = Workspace(Path(parent) / "ws")
+        ws.root.mkdir()
+        result = harvest(str(path), ws, name="fuzz", fetch=None)
+        written = result.file.read_text(encoding="utf-8") if result.file else ""
+    record, = result.records
+    assert record.title == "\ufffd broken" and record.extra["Note \ufffd"] == "x"
+    assert record.extra["IIIF manifest"] == "https://example.org/\ufffd/manifest"
+    assert result.refused == [] and any("4 broken character(s)" in note for note in result.notes)
+    assert "\ufffd broken" in written
+    check_safe(result, written)
