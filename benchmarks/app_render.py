@@ -162,6 +162,7 @@ def page_cases(root: Path) -> list[tuple[str, str, dict, dict]]:
         # The ego network: the mode and centre are the page's keyed widgets, set before the run.
         ("explorer ego (depth 1)", "views/graph_explorer.py", {}, {"ge_mode": "ego", "ge_centre": person}),
         ("search", "views/search.py", {"theme": themes[0], "q": "保护"} if themes else {}, {}),
+        ("timeline", "views/timeline.py", {}, {}),
     ]
 
 
@@ -184,8 +185,8 @@ def time_page(root: Path, case: int, runs: int) -> dict:
     at.session_state["lang"] = "zh"
     if page:
         # The entry first, so st.navigation has registered the pages (as tests/apps/conftest.py does). It renders
-        # the default page, Home, which loads the records and the public graph (set_labels): so a page's "cold"
-        # is its first render after Home's, and the graph load itself is in Home's cold figure.
+        # the default page, Home, which opens the record index and the public store (set_labels): so a page's
+        # "cold" is its first render after Home's, and opening them is in Home's cold figure.
         at.run()
         at.switch_page(page)
         for key, value in query.items():
