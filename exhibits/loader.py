@@ -48,6 +48,10 @@ def load_exhibit(folder: Path, shown_as: str) -> Exhibit:
         line = f":{mark.line + 1}" if mark else ""
         raise ExhibitError("E502", f"{where}{line}: not valid YAML ({getattr(exc, 'problem', exc)})",
                            "check the indentation and quotes on that line") from None
+    except RecursionError:
+        # PyYAML parses nested lists and mappings recursively; thousands of `[` overflow the
+        # stack. No exhibit nests more than a few levels, so this is a mistake or an attack.
+        raise _too_deep(where) from None
 
     def fail(key: str, message: str, fix: str) -> ExhibitError:
         return ExhibitError("E503", f"{where}:{line_of(text, key)}: {message}", fix)
@@ -70,15 +74,26 @@ def load_exhibit(folder: Path, shown_as: str) -> Exhibit:
         markdown = _bilingual(section.get("markdown", {}), "markdown", fail)
         bodies = {}
         for language, name in markdown.items():
-            md_path = inside(folder, name)
+            try:
+                md_path = inside(folder, name)
+                found = md_path is not None and md_path.is_file()
+            except OSError as exc:
+                # The file system refuses the name itself (longer than 255 bytes, say), so no such
+                # file can exist; the educator needs the line, not a traceback.
+                raise fail(name, f"Markdown file name {_shortened(name)!r} cannot be used ({exc.strerror or exc})",
+                           "use a short file name inside the folder, e.g. `01-start.zh.md`") from None
             if md_path is None:
                 raise fail(name, f"{name!r} is outside the exhibit's folder",
                            "name a Markdown file inside the folder, e.g. `01-start.zh.md` (no `..`, no leading `/`)")
-            if not md_path.is_file():
+            if not found:
                 raise fail(name, f"Markdown file {name!r} not found", f"create {shown_as}/{name} or correct the name")
             bodies[language] = _without_repeated_heading(_utf8(md_path, f"{shown_as}/{name}"), heading.get(language, ""))
         items = []
-        for item in section.get("items", []) or []:
+        listed = section.get("items", []) or []
+        if not isinstance(listed, list):
+            # `items: 5` or `items: RA-1935-001`: iterating a number fails, iterating text gives letters
+            raise fail("items", "`items` must be a list of items", "write each item on its own line as `- record: RA-1935-001`")
+        for item in listed:
             if not isinstance(item, dict) or "record" not in item:
                 raise fail("items", "each item needs `record:` with a record id (档号)", "write `- record: RA-1935-001`")
             _only(item, ITEM_KEYS, fail)
@@ -140,6 +155,16 @@ def _refuse_tags_and_aliases(text: str, where: str) -> None:
         return  # not valid YAML at all: safe_load reports it with its line
 
 
+def _too_deep(where: str) -> ExhibitError:
+    return ExhibitError("E502", f"{where}:1: lists or mappings nested too deeply to read",
+                        "an exhibit.yaml needs only a few levels (sections, items, captions); remove the extra `[` or `{`")
+
+
+def _shortened(name: str, keep: int = 40) -> str:
+    """A long name cut down for a message, so that one bad line does not fill the screen."""
+    return name if len(name) <= keep else name[:keep] + "…"
+
+
 def _without_repeated_heading(body: str, heading: str) -> str:
     """Educators often open a section's file with its heading; the page shows it once."""
     lines = body.split("\n")
@@ -165,9 +190,10 @@ def _bilingual(value: Any, key: str, fail) -> dict[str, str]:
 
 
 def line_of(text: str, key: str) -> int:
-    """The first line that writes `key` (as a key or a value); 1 when not found."""
+    """The first line that writes `key` (as a key or a value, quoted or not); 1 when not found."""
     if key:
-        pattern = re.compile(rf"(^|[\s{{,-]){re.escape(key)}(\s*:|\s*$|[,}}])")
+        # quotes are optional around it: file names with spaces or odd characters are often quoted
+        pattern = re.compile(rf"(^|[\s{{,-])['\"]?{re.escape(key)}['\"]?(\s*:|\s*$|[,}}])")
         for number, line in enumerate(text.splitlines(), start=1):
             if pattern.search(line):
                 return number

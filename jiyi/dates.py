@@ -235,6 +235,10 @@ def _numeric(text: str) -> DateValue:
     if not match:  # already EDTF with unspecified digits (193X, 19XX)
         return DateValue(text, "", "gregorian", 0.9, "")
     year, month, day = (int(g) if g else None for g in match.groups())
+    if year < 1:
+        # Written digits 0000 are a typo or a placeholder, not 1 BCE: parse_date refuses them too,
+        # and a year before the common era is written 公元前…年 (read by _whole, not here).
+        raise _Invalid(f"gives year {year}, outside 1–9999")
     if month in SEASONS.values() and day is None:  # an EDTF season, 1935-21
         return DateValue(f"{year:04d}-{month}{qualifier}", "", "gregorian", 0.9, "")
     lo = _ymd(year, month, day)

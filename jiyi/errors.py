@@ -17,6 +17,13 @@ class JiyiError(Exception):
     def __str__(self) -> str:
         return f"{self.code} {self.message}\n  fix: {self.fix}"
 
+    def __reduce__(self):
+        # Pickle rebuilds an exception as cls(*self.args), and args holds only the one joined
+        # string, so unpickling called __init__ without `message` and `fix` (a TypeError). Errors
+        # cross process boundaries (graph/sparql.py's query child sends them through a Pipe),
+        # so rebuild from the three constructor arguments, keeping any attributes set since.
+        return (type(self), (self.code, self.message, self.fix), self.__dict__)
+
 
 class ConfigError(JiyiError):
     """jiyi.toml or the workspace itself is wrong; nothing was built."""

@@ -106,11 +106,6 @@ def test_sparql_updates_in_any_disguise_are_refused_and_change_nothing(staff_ws,
     try_sparql(staff_ws, monkeypatch, SPARQL_WRITES)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: graph/sparql.py sends the child's JiyiError (E424 syntax error, E425, E401) through a Pipe, "
-    "and JiyiError cannot be unpickled (its __init__ needs code, message, fix; args holds one string): "
-    "run_query raises TypeError instead, so the console shows an exception box and `jiyi sparql` a "
-    "traceback for any query Oxigraph rejects. The store is not written either way"))
 def test_an_update_smuggled_after_a_query_is_refused_and_changes_nothing(staff_ws, monkeypatch):
     try_sparql(staff_ws, monkeypatch, SMUGGLED_WRITES)
 
