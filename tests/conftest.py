@@ -12,7 +12,7 @@ from jiyi.model import AccessStatus, Record, read_jsonl
 from jiyi.progress import QUIET
 from jiyi.workspace import Workspace
 
-from helpers import DEMO_SOURCE
+from helpers import DEMO_SOURCE, load_tool
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +48,22 @@ def _make_workspace(root: Path, csv_text: str, *, bom: bool = False, extra_toml:
         encoding="utf-8",
     )
     return Workspace(root)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory):
+    """(uri, user, password) of a Neo4j 5.26 on a free loopback port, its data in a temp folder.
+
+    One server for the run: the mirror tests (tests/graph) and the console tests (tests/apps) each empty it first.
+    """
+    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+    if missing:  # CI has both: a missing one is a broken machine, not a reason to skip
+        pytest.fail(f"the Neo4j tests need {' and '.join(missing)} on PATH "
+                    "(Debian: apt-get install openjdk-17-jdk-headless maven); then `make neo4j`")
+    tool = load_tool("neo4j_server")
+    try:
+        server = tool.start(tool.fetch(quiet=True), tmp_path_factory.mktemp("neo4j"), password="jiyi-test-password")
+    except tool.ServerError as error:
+        pytest.fail(f"could not start Neo4j: {error}")
+    yield server.uri, server.user, server.password
+    server.stop()

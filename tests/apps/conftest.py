@@ -24,12 +24,13 @@ def ws(built_demo):
 def open_page(ws, monkeypatch):
     """open_page("views/item.py", id="RA-1921-001", lang="en") → an AppTest that has run that page.
 
-    The workspace reaches the app as it does under `jiyi app`: through $JIYI_WORKSPACE.
+    The workspace reaches the app as it does under `jiyi app`: through $JIYI_WORKSPACE; the built demo
+    unless `workspace=` names another.
     """
-    monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
     monkeypatch.setenv("JIYI_APP_PUBLIC", "1")  # the public site, as `jiyi app --public` serves it
 
-    def run(page: str | None = None, lang: str = "zh", **query: str) -> AppTest:
+    def run(page: str | None = None, lang: str = "zh", workspace=None, **query: str) -> AppTest:
+        monkeypatch.setenv("JIYI_WORKSPACE", str((workspace or ws).root))
         at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
         at.session_state["lang"] = lang
         at.run()  # the entry first, so st.navigation has registered the pages

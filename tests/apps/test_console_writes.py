@@ -3,7 +3,7 @@
 tests/apps/test_staff_app.py tries one `DELETE WHERE` in the console and tests/graph/test_queries.py
 the keyword check alone; here every SPARQL update form, disguised as a reader could disguise it,
 goes through the console's own button, and the store is compared before and after. Cypher writes
-go through the console to a real Neo4j (tests/graph/conftest.py's server, started here too), whose
+go through the console to a real Neo4j (the one Neo4j server of the test run, tests/conftest.py), whose
 READ sessions must refuse them; a node written beforehand must survive.
 """
 
@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import load_tool
 from jiyi.apps.users import add_user
 from jiyi.workspace import Workspace
 
@@ -108,22 +107,6 @@ def test_sparql_updates_in_any_disguise_are_refused_and_change_nothing(staff_ws,
 
 def test_an_update_smuggled_after_a_query_is_refused_and_changes_nothing(staff_ws, monkeypatch):
     try_sparql(staff_ws, monkeypatch, SMUGGLED_WRITES)
-
-
-@pytest.fixture(scope="module")
-def neo4j_server(tmp_path_factory):
-    """(uri, user, password) of a real Neo4j 5.26 on loopback, as tests/graph/conftest.py starts it."""
-    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"the Cypher console test needs {' and '.join(missing)} on PATH "
-                    "(Debian: apt-get install openjdk-17-jdk-headless maven); then `make neo4j`")
-    tool = load_tool("neo4j_server")
-    try:
-        server = tool.start(tool.fetch(quiet=True), tmp_path_factory.mktemp("neo4j-console"), password="jiyi-test-password")
-    except tool.ServerError as error:
-        pytest.fail(f"could not start Neo4j: {error}")
-    yield server.uri, server.user, server.password
-    server.stop()
 
 
 def test_cypher_writes_through_the_console_are_refused_and_change_nothing(staff_ws, neo4j_server, monkeypatch):

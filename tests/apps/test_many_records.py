@@ -4,15 +4,12 @@ item chooser lists the first ones, and both say so. Built with the ingest stage 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from jiyi.build import build, open_workspace
 from jiyi.progress import QUIET
 
-MAIN = Path(__file__).resolve().parents[2] / "apps" / "main.py"
 COUNT = 1200
 
 
@@ -32,21 +29,8 @@ def many(tmp_path_factory):
     return ws
 
 
-def open_many(ws, monkeypatch, page: str, **query: str) -> AppTest:
-    monkeypatch.setenv("JIYI_WORKSPACE", str(ws.root))
-    monkeypatch.setenv("JIYI_APP_PUBLIC", "1")
-    at = AppTest.from_file(str(MAIN), default_timeout=60)
-    at.run()
-    at.switch_page(page)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def test_the_timeline_draws_its_cap_spread_over_every_year_and_says_so(many, monkeypatch):
-    at = open_many(many, monkeypatch, "views/timeline.py")
+def test_the_timeline_draws_its_cap_spread_over_every_year_and_says_so(many, open_page):
+    at = open_page("views/timeline.py", workspace=many)
     html = " ".join(m.value for m in at.markdown)
     drawn = re.findall(r"<time>([^<]+)</time>", html)
     assert 0 < len(drawn) <= 300 < COUNT
@@ -56,8 +40,8 @@ def test_the_timeline_draws_its_cap_spread_over_every_year_and_says_so(many, mon
     assert len(at.get("page_link")) == len(drawn)
 
 
-def test_the_item_chooser_lists_the_first_records_and_still_opens_any_by_url(many, monkeypatch):
-    at = open_many(many, monkeypatch, "views/item.py", id=f"M-{COUNT - 1:05d}")
+def test_the_item_chooser_lists_the_first_records_and_still_opens_any_by_url(many, open_page):
+    at = open_page("views/item.py", workspace=many, id=f"M-{COUNT - 1:05d}")
     assert at.title[0].value == f"第{COUNT - 1}号来函"
     (chooser,) = [s for s in at.selectbox if s.key == "item_id"]
     assert len(chooser.options) == 1001 and chooser.value == f"M-{COUNT - 1:05d}"  # the first 1,000 and the one asked for
