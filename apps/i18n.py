@@ -55,6 +55,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "years": ("年份", "Years"),
     "timeline_count": ("{n} 件档案", "{n} records"),
     "provenance_capped": ("列出前 {shown} 处提及（共 {total} 处，按档案日期排序）。", "The first {shown} of {total} mentions, by the records' dates."),
+    "entity_timeline_capped": ("时间线按日期均匀选出其中 {shown} 件（共 {total} 件）；每一件都列在下方“提及的档案”中。",
+                               "The timeline shows {shown} of {total} records, spread evenly by date; every one is listed under “Records that name it”."),
     "chooser_capped": ("此处列出前 {shown} 件（共 {total} 件）；其余档案可从首页搜索、专题数据库或实体页打开。",
                        "The first {shown} of {total} records are listed here; open the others from Home's search, a themed database or an entity page."),
     "timeline_capped": ("按日期均匀选出其中 {shown} 件显示（共 {total} 件）；缩小年份或档案集可看到每一件。",

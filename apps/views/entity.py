@@ -68,7 +68,7 @@ with left:
     entries = [{"date": r.date, "title": r.title, "title_en": r.extra.get("英文题名", ""), "record_id": r.id, "note": r.note}
                for r in (shown[rid] for rid in on_timeline)]
     if len(entries) < len(dated):
-        st.caption(t("timeline_capped", shown=len(entries), total=len(dated)))
+        st.caption(t("entity_timeline_capped", shown=len(entries), total=len(dated)))
     ui.drawn(timeline_html(entries, lang()))
 with right:
     st.subheader(t("map"))
