@@ -79,10 +79,10 @@ def _stamp(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
 
-# Loaders take (path, mtime) so a rebuild while the app runs is picked up on the next rerun.
+# Loaders take (path, stamp) so a rebuild while the app runs is picked up on the next rerun.
 # ---------------------------------------------------------------- records: looked up in build/public/records.sqlite
 def _file_stamp(path: Path) -> str:
-    """Changes whenever a build replaces the file (a rename gives a new inode and time)."""
+    """Changes whenever a build replaces the file or folder (a rename gives a new inode and time); "" if absent."""
     if not path.exists():
         return ""
     info = path.stat()
@@ -157,21 +157,22 @@ def _store(path: str, stamp: str) -> Store:
 def _public_store_key() -> tuple[str, str]:
     """The public store's path and a stamp that changes when a build swaps in a new store (a new folder)."""
     path = public_path("graph", "oxigraph")
-    if not path.is_dir():
-        return str(path), ""
-    info = path.stat()
-    return str(path), f"{info.st_ino}:{info.st_mtime_ns}"
+    return str(path), _file_stamp(path)
 
 
 def graph_available() -> bool:
     return public_path("graph", "oxigraph").is_dir()
 
 
-@st.cache_data(show_spinner=False)
-def _select(path: str, stamp: str, query: str) -> list[dict[str, str]]:
-    solutions = _store(path, stamp).query(PREFIXES + query)
+def _rows(store: Store, query: str) -> list[dict[str, str]]:
+    solutions = store.query(PREFIXES + query)
     names = [v.value for v in solutions.variables]
     return [{n: (s[n].value if s[n] is not None else "") for n in names} for s in solutions]
+
+
+@st.cache_data(show_spinner=False)
+def _select(path: str, stamp: str, query: str) -> list[dict[str, str]]:
+    return _rows(_store(path, stamp), query)
 
 
 def select(query: str) -> list[dict[str, str]]:
@@ -218,14 +219,22 @@ def record_entity_links() -> list[dict[str, str]]:
     """Every (record id, entity, type, label) the public graph links by subject or date."""
     if not graph_available():
         return []
+    return _record_entity_links(*_public_store_key())
+
+
+# cache_resource, not cache_data: 95,000 links at 20,000 records, joined once per build and shared by every rerun
+# rather than copied into each (callers must not change them).
+@st.cache_resource(show_spinner=False)
+def _record_entity_links(path: str, stamp: str) -> list[dict[str, str]]:
     # Two queries joined here: one SELECT joining each of the 95,000 links of 20,000 records to its entity's
     # types and labels took 10 s; the links alone and the few hundred entities' names take 3.6 s together.
+    store = _store(path, stamp)
     names: dict[str, list[dict[str, str]]] = {}
-    for row in select("""SELECT DISTINCT ?entity ?type ?label WHERE {
+    for row in _rows(store, """SELECT DISTINCT ?entity ?type ?label WHERE {
             { SELECT DISTINCT ?entity WHERE { ?record rico:hasOrHadSubject|rico:isAssociatedWithDate ?entity } }
             ?entity a ?type ; rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "zh-Hans") || LANG(?label) = "") }"""):
         names.setdefault(row["entity"], []).append(row)
-    pairs = select("""SELECT DISTINCT ?id ?entity WHERE {
+    pairs = _rows(store, """SELECT DISTINCT ?id ?entity WHERE {
         ?record a rico:Record ; rico:identifier ?id ; rico:hasOrHadSubject|rico:isAssociatedWithDate ?entity }""")
     return [{"id": pair["id"], "entity": pair["entity"], "type": name["type"], "label": name["label"]}
             for pair in pairs for name in names.get(pair["entity"], [])]
