@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph
@@ -30,11 +32,15 @@ def open_store(ws: Workspace, *, read_only: bool = True) -> pyoxigraph.Store:
 BULK_CHUNK = 200_000
 
 
-def load_quads(store: pyoxigraph.Store, quads: list[pyoxigraph.Quad]) -> None:
-    """Bulk-load `quads` in chunks, so memory stays flat however large the graph grows."""
-    for start in range(0, len(quads), BULK_CHUNK):
-        store.bulk_extend(quads[start:start + BULK_CHUNK])
+def load_quads(store: pyoxigraph.Store, quads: Iterable[pyoxigraph.Quad]) -> int:
+    """Bulk-load `quads` in chunks, so memory stays flat however large the graph grows; returns how many."""
+    count = 0
+    remaining = iter(quads)
+    while batch := list(islice(remaining, BULK_CHUNK)):
+        store.bulk_extend(batch)
+        count += len(batch)
     store.flush()
+    return count
 
 
 def write_public_store(ws: Workspace, source: pyoxigraph.Store, public_graph: pyoxigraph.NamedNode) -> int:
@@ -50,22 +56,15 @@ def write_public_store(ws: Workspace, source: pyoxigraph.Store, public_graph: py
     stale = final.with_name(f".{final.name}.old-{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
     store = pyoxigraph.Store(str(fresh))
-    count = 0
-    batch: list[pyoxigraph.Quad] = []
-    for quad in source.quads_for_pattern(None, None, None, public_graph):
-        batch.append(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, pyoxigraph.DefaultGraph()))
-        if len(batch) == BULK_CHUNK:
-            store.bulk_extend(batch)
-            count, batch = count + len(batch), []
-    store.bulk_extend(batch)
-    store.flush()
+    count = load_quads(store, (pyoxigraph.Quad(q.subject, q.predicate, q.object, pyoxigraph.DefaultGraph())
+                               for q in source.quads_for_pattern(None, None, None, public_graph)))
     store.optimize()
     del store  # closes RocksDB before the rename
     if final.exists():
         final.rename(stale)
     fresh.rename(final)
     shutil.rmtree(stale, ignore_errors=True)
-    return count + len(batch)
+    return count
 
 
 def rdflib_dataset(ws: Workspace) -> rdflib.Dataset:
