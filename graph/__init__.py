@@ -10,6 +10,7 @@ from jiyi.model import Assertion, Entity, Mention, Problem, Record, StageResult,
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
+from .entity_index import write_entity_index
 from .export import write_public_exports, write_record_exports
 from .inputs import read_rows
 from .remote import push_if_configured
@@ -56,6 +57,7 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
         public_count = write_public_store(ws, store, public_graph)
     finally:
         del store  # releases the RocksDB lock so the app can open the store
+    write_entity_index(ws.public_entity_index, ws.public_store_dir, minter.jiyi)
     write_public_exports(ws, config.base_uri)
     write_record_exports(ws, config.base_uri, {rid: record_rdf(parts, rid) for rid in public_ids})
     # Last, and from a read-only handle: a remote store that is down must not cost the local graph or the public files.

@@ -95,6 +95,10 @@ class Workspace:
         return self.public_graph_dir / "oxigraph"
 
     @property
+    def public_entity_index(self) -> Path:  # graph → the public graph's entities, mentions and record links as SQLite
+        return self.public_graph_dir / "entities.sqlite"
+
+    @property
     def public_iiif_dir(self) -> Path:  # iiif → manifests, collections, images of open records
         return self.public / "iiif"
 

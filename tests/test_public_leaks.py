@@ -41,9 +41,11 @@ def public_files(root: Path) -> dict[str, str]:
              for p in (root / "build" / "public").rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES}
     store_dir = root / "build" / "public" / "graph" / "oxigraph"
     files[str(store_dir.relative_to(root))] = Store.read_only(str(store_dir)).dump(format=RdfFormat.N_QUADS).decode("utf-8")
-    index = root / "build" / "public" / "records.sqlite"  # the app's record index, every column of every row
-    with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as db:
-        files[str(index.relative_to(root))] = "\n".join(" ".join(map(str, row)) for row in db.execute("SELECT * FROM records"))
+    for index in (root / "build" / "public").rglob("*.sqlite"):  # the app's record and entity indexes: every row of every table
+        with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as db:
+            tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            files[str(index.relative_to(root))] = "\n".join(" ".join(map(str, row)) for table in tables
+                                                             for row in db.execute(f'SELECT * FROM "{table}"'))
     search_dir = root / "build" / "public" / "search"  # tantivy's segments: searched below, through the index itself
     binary = {str(p.relative_to(root)) for p in (root / "build" / "public").rglob("*") if p.is_file()
               and p.suffix not in TEXT_SUFFIXES and not p.is_relative_to(store_dir) and not p.is_relative_to(search_dir)}
