@@ -128,8 +128,8 @@ def public_ids(root: Path) -> list[str]:
         return [json.loads(line)["id"] for line in lines if line.strip()]
 
 
-def most_mentioned_person(root: Path) -> tuple[str, str, int]:
-    """(uri, label, records) of the person named in most records, read from the build's entity list.
+def most_mentioned_persons(root: Path, count: int = 4) -> list[tuple[str, str, int]]:
+    """(uri, label, records) of the `count` persons named in most records, read from the build's entity list.
 
     The build's own file, not the graph: loading the graph here would warm nothing the app uses and cost seconds.
     """
@@ -138,31 +138,37 @@ def most_mentioned_person(root: Path) -> tuple[str, str, int]:
     from jiyi.build import open_workspace
 
     _, config = open_workspace(root)
-    best = ("", "", -1)
+    persons = []
     with open(root / "build" / "internal" / "entities.jsonl", encoding="utf-8") as lines:
         for line in lines:
             entity = json.loads(line)
-            if entity["type"] == "PER" and len(entity["record_ids"]) > best[2]:
-                best = (f"{config.base_uri}person/{entity['id']}", entity["label"], len(entity["record_ids"]))
-    return best
+            if entity["type"] == "PER":
+                persons.append((f"{config.base_uri}person/{entity['id']}", entity["label"], len(entity["record_ids"])))
+    return sorted(persons, key=lambda p: (-p[2], p[0]))[:count]
 
 
-def page_cases(root: Path) -> list[tuple[str, str, dict, dict]]:
-    """(name, page file, query params, session state set before the run) for every page measured."""
+def page_cases(root: Path) -> list[tuple[str, str, dict, dict, list[tuple[dict, dict]]]]:
+    """(name, page file, query params, session state set before the run, others) for every page measured.
+
+    `others`: (query params, session state) of other records or entities, each first shown after the warm
+    runs — what the next visitor waits for when they open a record or entity nobody opened before.
+    """
     ids = public_ids(root)
-    person, _, _ = most_mentioned_person(root)
+    persons = [uri for uri, _, _ in most_mentioned_persons(root)]
+    person, others = persons[0], persons[1:]
     search = root / "build" / "public" / "search"
     themes = sorted(p.name for p in search.iterdir() if p.is_dir()) if search.is_dir() else []
     record = "RA-1921-001" if "RA-1921-001" in ids else ids[0]  # the demo's first red-archives record, as the tests use
     return [
-        ("home", "", {}, {}),
-        ("item", "views/item.py", {"id": record}, {}),
-        ("entity", "views/entity.py", {"uri": person}, {}),
-        ("explorer overview", "views/graph_explorer.py", {}, {}),
+        ("home", "", {}, {}, []),
+        ("item", "views/item.py", {"id": record}, {}, [({"id": rid}, {}) for rid in ids[-3:]]),
+        ("entity", "views/entity.py", {"uri": person}, {}, [({"uri": uri}, {}) for uri in others]),
+        ("explorer overview", "views/graph_explorer.py", {}, {}, []),
         # The ego network: the mode and centre are the page's keyed widgets, set before the run.
-        ("explorer ego (depth 1)", "views/graph_explorer.py", {}, {"ge_mode": "ego", "ge_centre": person}),
-        ("search", "views/search.py", {"theme": themes[0], "q": "保护"} if themes else {}, {}),
-        ("timeline", "views/timeline.py", {}, {}),
+        ("explorer ego (depth 1)", "views/graph_explorer.py", {}, {"ge_mode": "ego", "ge_centre": person},
+         [({}, {"ge_centre": uri}) for uri in others]),
+        ("search", "views/search.py", {"theme": themes[0], "q": "保护"} if themes else {}, {}, []),
+        ("timeline", "views/timeline.py", {}, {}, []),
     ]
 
 
@@ -180,7 +186,7 @@ def time_page(root: Path, case: int, runs: int) -> dict:
 
     os.environ["JIYI_WORKSPACE"] = str(root)
     os.environ["JIYI_APP_PUBLIC"] = "1"  # the public site, as `jiyi app --public` serves it
-    name, page, query, state = page_cases(root)[case]
+    name, page, query, state, others = page_cases(root)[case]
     at = AppTest.from_file(str(MAIN), default_timeout=600)
     at.session_state["lang"] = "zh"
     if page:
@@ -203,7 +209,19 @@ def time_page(root: Path, case: int, runs: int) -> dict:
         started = time.perf_counter()
         at.run()
         warm.append(time.perf_counter() - started)
-    return {"name": name, "cold": cold, "warm": statistics.median(warm), "warm_min": min(warm), "runs": runs}
+    first_views = []
+    for other_query, other_state in others:
+        for key, value in other_query.items():
+            at.query_params[key] = value
+        for key, value in other_state.items():
+            at.session_state[key] = value
+        started = time.perf_counter()
+        at.run()
+        first_views.append(time.perf_counter() - started)
+        if at.exception:
+            return {"name": name, "error": [e.value for e in at.exception][:1]}
+    return {"name": name, "cold": cold, "warm": statistics.median(warm), "warm_min": min(warm), "runs": runs,
+            "another": statistics.median(first_views) if first_views else None}
 
 
 def server_render(root: Path, runs: int) -> list[dict]:
@@ -216,7 +234,8 @@ def server_render(root: Path, runs: int) -> list[dict]:
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         result = json.loads(lines[-1]) if lines else {"name": f"case {case}", "error": done.stderr[-500:]}
         results.append(result)
-        print(f"  {result['name']:<24} " + (f"cold {result['cold']:.2f} s, warm p50 {result['warm']:.2f} s"
+        another = f", another's first view p50 {result['another']:.2f} s" if result.get("another") is not None else ""
+        print(f"  {result['name']:<24} " + (f"cold {result['cold']:.2f} s, warm p50 {result['warm']:.2f} s{another}"
                                               if "cold" in result else f"failed: {result['error']}"), flush=True)
     return results
 
@@ -287,17 +306,17 @@ TARGET = 1.5
 def measure(label: str, root: Path, runs: int, browser: bool) -> list[tuple]:
     rows = []
     records = len(public_ids(root))
-    _, person, mentioned = most_mentioned_person(root)
+    _, person, mentioned = most_mentioned_persons(root)[0]
     print(f"\n{label}: {root} ({records:,} public records; entity and ego network of {person}, "
           f"named in {mentioned:,} records)", flush=True)
     if browser:
         start = cold_start(root)
         print(f"  cold start: listening after {start['listening']:.2f} s, Home's title visible after "
               f"{start['first']:.2f} s; reload {start['reload']:.2f} s", flush=True)
-        rows.append(("Home in Chromium: cold start / reload", label, start["first"], start["reload"]))
+        rows.append(("Home in Chromium: cold start / reload", label, start["first"], start["reload"], None))
     for result in server_render(root, runs):
         if "cold" in result:
-            rows.append((result["name"], label, result["cold"], result["warm"]))
+            rows.append((result["name"], label, result["cold"], result["warm"], result.get("another")))
     return rows
 
 
@@ -337,21 +356,26 @@ def main(argv: list[str] | None = None) -> int:
             start = cold_start(Path(tmp), baseline=True)
             print(f"baseline, a one-line Streamlit app: listening after {start['listening']:.2f} s, title visible "
                   f"after {start['first']:.2f} s; reload {start['reload']:.2f} s", flush=True)
-            rows.append(("one-line Streamlit app (baseline)", "-", start["first"], start["reload"]))
+            rows.append(("one-line Streamlit app (baseline)", "-", start["first"], start["reload"], None))
         for label, root in workspaces:
             rows += measure(label, root, args.runs, not args.no_browser)
 
-    print(f"\n{'page':<38}{'workspace':<16}{'cold s':>8}{'warm p50 s':>12}{'cold/warm':>10}{'target s':>10}  met?")
-    for page, label, cold, warm in rows:
+    print(f"\n{'page':<38}{'workspace':<16}{'cold s':>8}{'warm p50 s':>12}{'another s':>11}{'cold/warm':>10}"
+          f"{'target s':>10}  met?")
+    for page, label, cold, warm, another in rows:
+        shown = f"{another:>11.2f}" if another is not None else f"{'-':>11}"
         if page.startswith(("Home in Chromium", "one-line")):  # the issue sets no target for the cold start
-            print(f"{page:<38}{label:<16}{cold:>8.2f}{warm:>12.2f}{cold / warm:>9.1f}x{'-':>10}  -")
+            print(f"{page:<38}{label:<16}{cold:>8.2f}{warm:>12.2f}{shown}{cold / warm:>9.1f}x{'-':>10}  -")
             continue
-        met = "yes" if warm <= TARGET else "no"
-        if cold > TARGET and warm <= TARGET:
-            met += " (warm only)"
-        print(f"{page:<38}{label:<16}{cold:>8.2f}{warm:>12.2f}{cold / warm:>9.1f}x{TARGET:>10.1f}  {met}")
+        # Met when the next visitor waits no more than the target: on a page seen before (warm) and on a
+        # record or entity nobody opened yet (another). The first render after the server starts is "cold".
+        met = "yes" if max(warm, another or 0) <= TARGET else "no"
+        if cold > TARGET and met == "yes":
+            met += " (not cold)"
+        print(f"{page:<38}{label:<16}{cold:>8.2f}{warm:>12.2f}{shown}{cold / warm:>9.1f}x{TARGET:>10.1f}  {met}")
     print(f"\ncold = the first render in a fresh server process (caches empty); warm = p50 of {args.runs} reruns "
-          "in that process; for the browser row, cold = from `jiyi app` starting, warm = a reload.")
+          "in that process; another = p50 of the first renders of three other records or entities in that process; "
+          "for the browser row, cold = from `jiyi app` starting, warm = a reload.")
     return 0
 
 
