@@ -12,27 +12,34 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 UNPUBLISHED_SUFFIXES = {".tif", ".tiff", ".jp2", ".j2k", ".webp", ".gif", ".bmp", ".heic", ".heif", ".pdf"}
 
 
-def attach_images(records: list[Record], folder: Path, shown_as: str) -> list[Problem]:
-    """Set each record's images from its folder; report folders and files that cannot be used.
+class PageImages:
+    """The images folder: each record's page images as it streams past, then the folders no record claimed.
 
     Only paths are looked at here: the iiif stage opens the files and checks their content.
     """
-    if _escapes(shown_as):
-        return [Problem("E151", SourceRef("jiyi.toml"), f"[images] dir {shown_as!r} does not name a folder inside "
-                        "the workspace, so no page images were read",
-                        'write it relative to the workspace, without "..", e.g. dir = "sources/images"')]
-    if not folder.is_dir():
-        return []  # no scans yet: the iiif stage may render facsimiles instead
-    by_id = {record.id: record for record in records}
-    problems: list[Problem] = []
-    for record_folder in sorted(p for p in folder.iterdir() if p.is_dir()):
-        record = by_id.get(record_folder.name)
-        if record is None:
-            problems.append(Problem("W121", SourceRef(f"{shown_as}/{record_folder.name}"),
-                                    "image folder matches no record id", "rename the folder to the record's id", dropped=False))
-            continue
-        record.images = _pages(record, record_folder, folder, shown_as, problems)
-    return problems
+
+    def __init__(self, folder: Path, shown_as: str):
+        self.folder, self.shown_as = folder, shown_as
+        self.refused = _escapes(shown_as)
+        # One entry per record folder (not per record): what a streamed catalogue needs to look its pages up.
+        self.unseen = {p.name: p for p in sorted(folder.iterdir()) if p.is_dir()} \
+            if folder.is_dir() and not self.refused else {}  # no folder: the iiif stage may render facsimiles
+
+    def pages_of(self, record: Record, problems: list[Problem]) -> list[str]:
+        """The record's pages (workspace-relative paths) from its folder; its other images when it has none."""
+        record_folder = self.unseen.pop(record.id, None)
+        if record_folder is None:
+            return record.images
+        return _pages(record, record_folder, self.folder, self.shown_as, problems)
+
+    def unclaimed(self) -> list[Problem]:
+        """After the last record: the configured folder refused, or folders named after no record."""
+        if self.refused:
+            return [Problem("E151", SourceRef("jiyi.toml"), f"[images] dir {self.shown_as!r} does not name a folder "
+                            "inside the workspace, so no page images were read",
+                            'write it relative to the workspace, without "..", e.g. dir = "sources/images"')]
+        return [Problem("W121", SourceRef(f"{self.shown_as}/{name}"), "image folder matches no record id",
+                        "rename the folder to the record's id", dropped=False) for name in self.unseen]
 
 
 def _pages(record: Record, record_folder: Path, folder: Path, shown_as: str, problems: list[Problem]) -> list[str]:

@@ -157,7 +157,7 @@ def run_stage(name: str, ws: Workspace, config: Config, reporter: Reporter) -> S
     started = time.perf_counter()
     stage = importlib.import_module(f"jiyi.{name}")  # heavy stages load only when run
     if name == "ingest":
-        _, result = stage.run(ws, config, reporter)
+        result = stage.run(ws, config, reporter)
     else:
         result = stage.run(ws, config, load_records(ws), reporter)
     result.seconds = time.perf_counter() - started

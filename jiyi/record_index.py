@@ -45,22 +45,61 @@ def year_of(date: str) -> int | None:
     return int(date[:4]) if date[:4].isdigit() else None
 
 
+class RecordIndexWriter:
+    """records.sqlite filled one record at a time; it appears under its name only when the `with` block ends well.
+
+        with RecordIndexWriter(path) as index:
+            index.add(record)            # or index.add(record, to_dict(record)) when the caller has the dict
+    """
+
+    BATCH = 1000  # rows per executemany
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.partial = path.with_name(f".{path.name}.writing-{os.getpid()}")
+        self.rows: list[tuple] = []
+        self.count = 0
+
+    def __enter__(self) -> RecordIndexWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.partial.unlink(missing_ok=True)
+        self.db = sqlite3.connect(self.partial)
+        self.db.executescript(SCHEMA)
+        return self
+
+    def add(self, record: Record, as_dict: dict | None = None) -> None:
+        body = json.dumps(as_dict if as_dict is not None else to_dict(record), ensure_ascii=False)
+        haystack = fold(" ".join((record.id, record.title, record.extra.get("英文题名", ""), record.abstract)))
+        self.rows.append((record.id, self.count, record.record_set, record.date, year_of(record.date), record.title,
+                          haystack, body))
+        self.count += 1
+        if len(self.rows) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rows)
+        self.rows = []
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            if exc_type is None:
+                self._flush()
+                self.db.commit()
+        finally:
+            self.db.close()
+        if exc_type is None:
+            os.replace(self.partial, self.path)
+        else:
+            self.partial.unlink(missing_ok=True)
+        return False
+
+
 def write_record_index(path: Path, records: Iterable[Record]) -> int:
     """Write the records to a new SQLite file beside `path`, then rename it into place; returns how many."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.writing-{os.getpid()}")
-    partial.unlink(missing_ok=True)
-    count = 0
-    with sqlite3.connect(partial) as db:
-        db.executescript(SCHEMA)
-        rows = ((r.id, position, r.record_set, r.date, year_of(r.date), r.title,
-                 fold(" ".join((r.id, r.title, r.extra.get("英文题名", ""), r.abstract))),
-                 json.dumps(to_dict(r), ensure_ascii=False)) for position, r in enumerate(records))
-        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        count = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
-    db.close()
-    os.replace(partial, path)
-    return count
+    with RecordIndexWriter(path) as index:
+        for record in records:
+            index.add(record)
+    return index.count
 
 
 class RecordIndex:
