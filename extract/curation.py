@@ -202,14 +202,14 @@ class Curation:
 
     def _recount(self) -> None:
         """Entities keep the records that still mention them; those no mention is left for go."""
-        by_entity: dict[str, list[str]] = {}
+        # A dict per entity keeps first-seen order with set-speed membership: a list's `in` made this
+        # quadratic, and a person named in 61,000 of 100,000 records kept a build here for over half an hour.
+        by_entity: dict[str, dict[str, None]] = {}
         for mention in self.mentions:
-            ids = by_entity.setdefault(mention.entity_id, [])
-            if mention.record_id not in ids:
-                ids.append(mention.record_id)
+            by_entity.setdefault(mention.entity_id, {})[mention.record_id] = None
         for entity_id in list(self.entities):
             if entity_id in by_entity:
-                self.entities[entity_id].record_ids = by_entity[entity_id]
+                self.entities[entity_id].record_ids = list(by_entity[entity_id])
             else:
                 del self.entities[entity_id]
 
