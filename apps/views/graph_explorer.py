@@ -2,7 +2,6 @@
 two entities — drawn offline with pyvis, each node a link to its page, the drawn subgraph downloadable."""
 
 import re
-from collections import Counter
 from collections.abc import Set as AbstractSet
 from urllib.parse import parse_qs
 
@@ -155,21 +154,16 @@ def overview_mode(titles: dict[str, str]) -> None:
     sets = left.multiselect(t("filter_sets"), list(labels), default=list(labels), format_func=lambda s: pick(*labels[s]))
     types = middle.multiselect(t("filter_types"), ENTITY_TYPES, default=DEFAULT_TYPES, format_func=lambda k: t(f"t_{k}"))
     cap = right.number_input(t("node_cap"), min_value=10, max_value=MAX_NODES, value=150, step=10)
-    set_of = data.record_sets_of()
-    links = [link for link in data.record_entity_links()
-             if set_of.get(link["id"]) in sets and network.local_name(link["type"]) in types]
-    if not links:
+    graph, top = data.overview_choice(sets, types, int(cap), TOP)
+    if graph is None:
         st.info(t("graph_empty"))
         return
-    graph = network.choose(links, int(cap))
     if graph.capped:
         st.caption(t("capped", shown=graph.node_count, total=graph.total_nodes))
     draw(network.overview(graph, titles))
     st.subheader(t("top_entities"))
-    records_per_entity = Counter(link["entity"] for link in links)  # links are distinct (record, entity) pairs
-    about = {link["entity"]: (link["label"], network.local_name(link["type"])) for link in links}
-    st.dataframe(pd.DataFrame([{t("entity"): about[e][0], t("type"): t(f"t_{about[e][1]}"), t("records_n"): n}
-                               for e, n in records_per_entity.most_common(TOP)]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([{t("entity"): label, t("type"): t(f"t_{kind}"), t("records_n"): n}
+                               for label, kind, n in top]), hide_index=True, width="stretch")
 
 
 st.title(t("nav_graph"))
