@@ -177,6 +177,17 @@ def page_cases(root: Path) -> list[tuple[str, str, dict, dict, list[tuple[dict, 
 MAIN = ROOT / "apps" / "main.py"
 
 
+def timed_run(at, query: dict, state: dict) -> float:
+    """Seconds of one `at.run()` after setting these query parameters and session state."""
+    for key, value in query.items():
+        at.query_params[key] = value
+    for key, value in state.items():
+        at.session_state[key] = value
+    started = time.perf_counter()
+    at.run()
+    return time.perf_counter() - started
+
+
 def time_page(root: Path, case: int, runs: int) -> dict:
     """Cold and warm `at.run()` of one page. Run in a fresh process so the cold run meets empty caches."""
     import os
@@ -195,29 +206,13 @@ def time_page(root: Path, case: int, runs: int) -> dict:
         # "cold" is its first render after Home's, and opening them is in Home's cold figure.
         at.run()
         at.switch_page(page)
-        for key, value in query.items():
-            at.query_params[key] = value
-    for key, value in state.items():
-        at.session_state[key] = value
-    started = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - started
+    cold = timed_run(at, query, state)
     if at.exception:
         return {"name": name, "error": [e.value for e in at.exception][:1]}
-    warm = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - started)
+    warm = [timed_run(at, {}, {}) for _ in range(runs)]
     first_views = []
     for other_query, other_state in others:
-        for key, value in other_query.items():
-            at.query_params[key] = value
-        for key, value in other_state.items():
-            at.session_state[key] = value
-        started = time.perf_counter()
-        at.run()
-        first_views.append(time.perf_counter() - started)
+        first_views.append(timed_run(at, other_query, other_state))
         if at.exception:
             return {"name": name, "error": [e.value for e in at.exception][:1]}
     return {"name": name, "cold": cold, "warm": statistics.median(warm), "warm_min": min(warm), "runs": runs,
