@@ -8,6 +8,9 @@
    so Home, first: Home's cold figure holds the records' and the graph's load, the other pages' do not — then
    --runs warm runs, reported as p50.
    The warm p50 is what a reader waits for after the first visitor; cold/warm is the baseline ratio.
+   Then, for the item, entity and ego network pages, the first render of three other records or
+   entities in the same process ("another", p50): what a visitor waits for on a record or entity
+   nobody opened since the server started.
 
 Workspaces: the demo (copied and built into a temporary folder) and, with --records N, a synthetic catalogue of N
 records made of real sentences (search/bench.py's pool and name lists) with persons, places and bodies written
