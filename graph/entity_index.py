@@ -17,14 +17,11 @@ from pathlib import Path
 
 import pyoxigraph
 
-ENTITY_CLASSES = ("Person", "CorporateBody", "Place", "Event")  # what has an entity page; dates do not
+from jiyi.record_index import read_only_rows
 
-PREFIXES = """PREFIX rico: <https://www.ica.org/standards/RiC/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX schema: <https://schema.org/>
-"""
+from .vocab import PREFIXES
+
+ENTITY_CLASSES = ("Person", "CorporateBody", "Place", "Event")  # what has an entity page; dates do not
 
 SCHEMA = """
 CREATE TABLE entity (          -- people, bodies, places and events, with their simplified-Chinese label
@@ -84,7 +81,7 @@ def _queries(jiyi_ns: str) -> dict[str, str]:
 
 def _values(store: pyoxigraph.Store, query: str) -> Iterator[tuple]:
     """Each solution as a tuple of plain strings ('' for an unbound variable), streamed."""
-    solutions = store.query(PREFIXES + query)
+    solutions = store.query(query, prefixes=PREFIXES)
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         yield tuple(solution[n].value if solution[n] is not None else "" for n in names)
@@ -118,14 +115,7 @@ class EntityIndex:
         self.path = path
 
     def _rows(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
-        if not self.path.is_file():
-            return []
-        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        db.row_factory = sqlite3.Row
-        try:
-            return db.execute(sql, tuple(params)).fetchall()
-        finally:
-            db.close()
+        return read_only_rows(self.path, sql, params, sqlite3.Row)
 
     def entities(self) -> list[dict[str, str]]:
         """Every entity: uri, type, label, records (a string, as the graph's queries give numbers); most named first."""

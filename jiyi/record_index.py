@@ -102,6 +102,19 @@ def write_record_index(path: Path, records: Iterable[Record]) -> int:
     return index.count
 
 
+def read_only_rows(path: Path, sql: str, params: Iterable = (), row_factory=None) -> list:
+    """One query on a read-only connection opened for it ([] when the file is absent). Streamlit serves
+    sessions from several threads, and a read-only SQLite connection costs well under a millisecond."""
+    if not path.is_file():
+        return []
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.row_factory = row_factory
+    try:
+        return db.execute(sql, tuple(params)).fetchall()
+    finally:
+        db.close()
+
+
 class RecordIndex:
     """Read-only questions over records.sqlite. Each call opens its own connection: Streamlit serves
     sessions from several threads, and a read-only SQLite connection costs well under a millisecond."""
@@ -110,13 +123,7 @@ class RecordIndex:
         self.path = path
 
     def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        if not self.path.is_file():
-            return []
-        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        try:
-            return db.execute(sql, tuple(params)).fetchall()
-        finally:
-            db.close()
+        return read_only_rows(self.path, sql, params)
 
     def count(self) -> int:
         return self._rows("SELECT COUNT(*) FROM records")[0][0] if self.path.is_file() else 0
