@@ -456,29 +456,36 @@ def _values(uris) -> str:
     return " ".join(_iri(uri) for uri in sorted(uris))
 
 
+# The explorer draws at most 2,000 nodes (views/graph_explorer.py: MAX_NODES), so it asks for no more rows than that.
+# A hub's 5,000 took 2.6 s to type and link at 100,000 records; 2,000 take about 1.2 s (docs/benchmarks.md).
+EGO_ROWS = 2000
+
+
 @st.cache_data(show_spinner=False)
-def _ego_edges(path: str, stamp: str, uri: str, depth: int) -> list[tuple[str, str]]:
+def _ego_edges(path: str, stamp: str, uri: str, depth: int, limit: int) -> tuple[list[tuple[str, str]], bool]:
     from jiyi.graph import queries
     from jiyi.graph.vocab import PREFIXES as GRAPH_PREFIXES
 
     store = _store(path, stamp)
-    edges = queries.neighbourhood(store, uri, depth=min(depth, 2))
+    edges, truncated = queries.neighbourhood_within(store, uri, depth=min(depth, 2), limit=limit)
     if depth < 3:
-        return edges
+        return edges, truncated
     # neighbourhood stops at two steps; a third is one more step out from the nodes two steps away.
     near = {uri} | {b for a, b in edges if a == uri}
     rim = {n for edge in edges for n in edge} - near
     if not rim:
-        return edges
-    rows = store.query(f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {_values(rim)} }} ?a ({queries.STEP}) ?b }}",
-                       prefixes=GRAPH_PREFIXES, use_default_graph_as_union=True)
-    return sorted(set(edges) | {(row[0].value, row[1].value) for row in rows if row[1].value != uri})
+        return edges, truncated
+    rows = list(store.query(f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {_values(rim)} }} ?a ({queries.STEP}) ?b }} "
+                            f"LIMIT {limit + 1}", prefixes=GRAPH_PREFIXES, use_default_graph_as_union=True))
+    third = {(row[0].value, row[1].value) for row in rows[:limit] if row[1].value != uri}
+    return sorted(set(edges) | third), truncated or len(rows) > limit
 
 
-def ego_edges(uri: str, depth: int) -> list[tuple[str, str]]:
-    """Edges (a, b) within `depth` (1–3) steps of the entity, as graph.queries.neighbourhood finds them."""
+def ego_edges(uri: str, depth: int) -> tuple[list[tuple[str, str]], bool]:
+    """Edges (a, b) within `depth` (1–3) steps of the entity, as graph.queries.neighbourhood finds them, and
+    whether there were more than EGO_ROWS of them (then the edges are the first EGO_ROWS found)."""
     _iri(uri)  # refuse a URI that could break out of a query before it reaches one
-    return _ego_edges(*_public_store_key(), uri, int(depth))
+    return _ego_edges(*_public_store_key(), uri, int(depth), EGO_ROWS)
 
 
 @st.cache_data(show_spinner=False)

@@ -78,6 +78,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ge_cap_warning": ("找到 {found} 个节点，超过上限 {cap}，图中只显示关联最多的 {cap} 个。缩小范围：减少深度、少选几种类型、缩短年份范围（或把上限提高到 2000）。",
                        "{found} nodes found, more than the limit of {cap}: the {cap} best-connected are drawn. "
                        "To narrow: lower the depth, choose fewer types, or shorten the year range (or raise the limit, up to 2,000)."),
+    "ge_cap_warning_more": ("至少找到 {found} 个节点，超过上限 {cap}，图中只显示其中关联最多的 {cap} 个。缩小范围：减少深度、少选几种类型、缩短年份范围（或把上限提高到 2000）。",
+                            "At least {found} nodes found, more than the limit of {cap}: the {cap} best-connected of them are drawn. "
+                            "To narrow: lower the depth, choose fewer types, or shorten the year range (or raise the limit, up to 2,000)."),
+    "ge_truncated": ("「{name}」在这个深度内关联的节点太多，这里只取了先找到的 {n} 个；类型、年份筛选和上限都只在这些节点中挑选。"
+                     "要看它的全部记录，请打开它的实体页；研究者可在控制台用 SPARQL 查询全部关联。",
+                     "{name} has too many neighbours at this depth: only the first {n} found are taken here, and the type "
+                     "and year filters and the limit choose among those. Its entity page lists all its records; "
+                     "researchers can query every link with SPARQL in the console."),
     "ge_none_pass": ("没有节点符合所选条件。", "No node passes these filters."),
     "ge_click_hint": ("点击节点打开其页面。", "Click a node to open its page."),
     "ge_shown": ("图中的节点（{n} 个）", "Nodes shown ({n})"),

@@ -33,11 +33,23 @@ def _select(store: Store, query: str, graphs: list[NamedNode] | None) -> list[di
 def neighbourhood(store: Store, node: str, *, depth: int = 2, graphs: list[NamedNode] | None = None,
                   limit: int = 5000) -> list[tuple[str, str]]:
     """Edges (a, b) within `depth` steps (1 or 2) of `node`, following LINKS either way."""
+    return neighbourhood_within(store, node, depth=depth, graphs=graphs, limit=limit)[0]
+
+
+def neighbourhood_within(store: Store, node: str, *, depth: int, limit: int,
+                         graphs: list[NamedNode] | None = None) -> tuple[list[tuple[str, str]], bool]:
+    """neighbourhood's edges, and whether `limit` cut them short (the query had more rows than `limit`).
+
+    A person named in 55,000 records has 55,000 neighbours; the query stops one row past
+    the limit, so a caller can say "more than" instead of giving a wrong count.
+    """
     second = f"OPTIONAL {{ ?n1 ({STEP}) ?n2 FILTER(?n2 != <{node}>) }}" if depth >= 2 else ""
-    rows = _select(store, f"SELECT DISTINCT ?n1 ?n2 WHERE {{ <{node}> ({STEP}) ?n1 . {second} }} LIMIT {limit}", graphs)
+    rows = _select(store, f"SELECT DISTINCT ?n1 ?n2 WHERE {{ <{node}> ({STEP}) ?n1 . {second} }} LIMIT {limit + 1}",
+                   graphs)
+    truncated, rows = len(rows) > limit, rows[:limit]
     edges = {(node, row["n1"]) for row in rows}
     edges |= {(row["n1"], row["n2"]) for row in rows if row.get("n2")}
-    return sorted(edges)
+    return sorted(edges), truncated
 
 
 def shortest_path(store: Store, start: str, goal: str, *, graphs: list[NamedNode] | None = None,

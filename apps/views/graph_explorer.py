@@ -103,13 +103,15 @@ def ego_mode(by_uri: dict, public_ids: AbstractSet[str], years: tuple[int, int])
     undated = second.checkbox(t("ge_undated"), value=True, key="ge_undated")
     limit = third.number_input(t("node_cap"), min_value=10, max_value=MAX_NODES, value=300, step=10, key="ge_cap")
 
-    edges = data.ego_edges(centre, depth)
+    edges, truncated = data.ego_edges(centre, depth)
     everything = view_of({centre} | {n for edge in edges for n in edge}, public_ids)
+    if truncated:  # a hub: the filters and the cap below choose among the first nodes found, not all of them
+        st.info(t("ge_truncated", name=by_uri[centre]["label"], n=len(everything.nodes)))
     # The whole year range means "no time filter": an untouched slider hides nothing.
     filtered = network.keep(everything, set(kinds), None if tuple(span) == years else tuple(span), undated, {centre})
     view = network.cap(filtered, int(limit), {centre})
     if view.capped:
-        st.warning(t("ge_cap_warning", found=view.found, cap=int(limit)))
+        st.warning(t("ge_cap_warning_more" if truncated else "ge_cap_warning", found=view.found, cap=int(limit)))
     if len(view.nodes) <= 1 and len(everything.nodes) > 1:
         st.info(t("ge_none_pass"))
     draw(view, {centre})

@@ -127,6 +127,26 @@ def test_the_cap_draws_the_best_connected_and_says_how_to_narrow(open_page, stor
     assert len(nodes) == 20 and person in nodes and set(nodes) <= expected
 
 
+def test_a_hub_is_fetched_up_to_a_limit_and_the_page_says_so(open_page, store, person, monkeypatch):
+    """A person named in 55,000 records: the explorer fetches no more rows than it can draw and says it stopped."""
+    from jiyi.apps import data
+
+    everything = neighbourhood_nodes(store, person, 1)
+    assert len(everything) > 15
+    monkeypatch.setattr(data, "EGO_ROWS", 12)
+    at = ego(open_page, person, 1, limit=10)
+    (info,) = [i.value for i in at.info]
+    assert "太多" in info and "13" in info  # the centre and the first 12 found
+    (warning,) = [w.value for w in at.warning]
+    assert warning.startswith("至少找到 13 个节点")  # "at least", not the 13 as a total
+    nodes = drawn(at)
+    assert len(nodes) == 10 and person in nodes and set(nodes) <= everything
+
+    monkeypatch.setattr(data, "EGO_ROWS", len(everything) - 1)  # exactly enough rows: nothing said
+    at = ego(open_page, person, 1)
+    assert not at.info and not at.warning and set(drawn(at)) == everything
+
+
 def test_shortest_path_is_the_one_graph_queries_finds(open_page, store, person):
     at = open_page(PAGE)
     at.radio(key="ge_mode").set_value("path").run()
