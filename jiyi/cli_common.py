@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -34,14 +35,26 @@ def extracted_entities(ws, workspace: Path) -> list:
     return list(read_jsonl(ws.entities_file, Entity))
 
 
+SHOWN_PER_CODE = 20  # a catalogue of 20,000 rows without page images printed 20,000 lines; the files keep them all
+
+
 def report(summary: BuildSummary, ws_root: Path) -> None:
-    """Print problems (located, with a fix), then the one-line summary; exit 1 when rows were dropped."""
+    """Print problems (located, with a fix; the first SHOWN_PER_CODE of each code), then the one-line summary;
+    exit 1 when rows were dropped."""
+    problems_dir = ws_root / "build/internal/problems/"
+    seen = Counter()
     for problem in summary.problems:
-        typer.echo(f"{'dropped' if problem.dropped else 'warning'}: {problem}", err=True)
+        seen[problem.code] += 1
+        if seen[problem.code] <= SHOWN_PER_CODE:
+            typer.echo(f"{'dropped' if problem.dropped else 'warning'}: {problem}", err=True)
+    for code, count in seen.items():
+        if count > SHOWN_PER_CODE:
+            typer.echo(f"… and {count - SHOWN_PER_CODE:,} more {code} like those above ({count:,} in all): "
+                       f"every one is listed in {problems_dir}", err=True)
     typer.echo(summary.line())
     if summary.dropped:
-        typer.echo(f"{len(summary.dropped)} item(s) were left out; each is listed above and in "
-                   f"{ws_root / 'build/internal/problems/'}", err=True)
+        typer.echo(f"{len(summary.dropped)} item(s) were left out; each is listed in {problems_dir} "
+                   f"(and above, up to {SHOWN_PER_CODE} of each code)", err=True)
         raise typer.Exit(1)
 
 

@@ -54,6 +54,22 @@ def test_dropped_rows_are_reported_and_the_rest_is_built(tmp_path):
     assert (tmp_path / "ws" / "build" / "public" / "iiif" / "DEMO-0001" / "manifest.json").is_file()
 
 
+def test_many_problems_of_one_kind_print_twenty_and_a_count(tmp_path):
+    """30 rows without an id: 20 located lines, one line counting the rest; the problems file keeps all 30."""
+    assert jiyi("init", str(tmp_path / "ws")).returncode == 0
+    catalogue = tmp_path / "ws" / "sources" / "catalogue.csv"
+    with open(catalogue, "a", encoding="utf-8") as out:
+        out.writelines(f",无档号{n},某单位,1949,示例全宗,永久,开放,\n" for n in range(30))
+    result = jiyi("ingest", "-w", str(tmp_path / "ws"), "-q")
+    assert result.returncode == 1
+    located = [line for line in result.stderr.splitlines() if line.startswith("dropped: E104 ")]
+    assert len(located) == 20 and "E104 sources/catalogue.csv:3:" in located[0]
+    assert "… and 10 more E104 like those above (30 in all)" in result.stderr
+    kept = (tmp_path / "ws" / "build" / "internal" / "problems" / "ingest.jsonl").read_text(encoding="utf-8")
+    assert sorted(json.loads(line)["where"]["line"] for line in kept.splitlines()
+                  if json.loads(line)["code"] == "E104") == list(range(3, 33))
+
+
 def test_a_stage_needs_the_one_before_it(tmp_path):
     assert jiyi("init", str(tmp_path / "ws")).returncode == 0
     result = jiyi("extract", "-w", str(tmp_path / "ws"))
