@@ -18,6 +18,7 @@ from jiyi.workspace import Workspace
 from .catalogue import iter_catalogue
 from .harvested import HARVESTED_DIR, read_harvested
 from .images import PageImages
+from .seen_ids import SeenIds
 from .texts import read_texts
 
 
@@ -60,22 +61,20 @@ def run(ws: Workspace, config: Config, reporter: Reporter, *, today: str | None 
     """Read every source and write records.jsonl, then its open records as records.jsonl and records.sqlite.
 
     Records stream from the sources to the three files one at a time: a 1 GB catalogue of 2.3 million
-    rows is never held in memory. What grows with the rows is the set of ids the duplicate checks keep.
+    rows is never held in memory, nor are the ids the duplicate checks keep (ingest/seen_ids.py).
     """
     problems: list[Problem] = []
     images = PageImages(ws.root / config.images_dir, config.images_dir.rstrip("/"))
     day = today or build_day()
     opened = total = public = 0
-    seen: set[str] = set()
     # One pass writes all three files, each record turned into JSON once (to_dict is most of the stage's time).
     with atomic_writer(ws.records_file) as every, atomic_writer(ws.public_records_file) as open_only, \
-            RecordIndexWriter(ws.public_record_index) as index:  # the index is what the app reads
+            RecordIndexWriter(ws.public_record_index) as index, SeenIds() as seen:  # the index is what the app reads
         for record in _source_records(ws, config, reporter, problems):
-            if record.id in seen:  # ids must be unique across files too: they become URIs
+            if not seen.add(record.id):  # ids must be unique across files too: they become URIs
                 problems.append(Problem("E109", record.source, f"id {record.id!r} is used by another source too",
                                         "give each record a unique id across the workspace"))
                 continue
-            seen.add(record.id)
             opened += apply_embargo(record, day)
             record.images = images.pages_of(record, problems)
             as_dict = to_dict(record)

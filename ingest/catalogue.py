@@ -14,6 +14,7 @@ from jiyi.dates import DateError, parse_date
 from jiyi.model import AccessStatus, Problem, Record, SourceRef
 
 from .encoding import UndecodableError, clean_for_storage, detect_file_encoding, open_text
+from .seen_ids import SeenIds
 from .xlsx import OTHER_SPREADSHEETS, XLSX_SUFFIXES, Sheet, WorkbookError
 
 # The header is looked for in this many rows at the top: exports put titles and group rows above it.
@@ -40,7 +41,7 @@ def read_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> tuple[
 def iter_catalogue(path: Path, source: CatalogueSource, shown_as: str) -> Iterator[Record | Problem]:
     """Records and Problems in file order, read row by row.
 
-    Memory does not grow with the file, but for the ids seen so far, which the duplicate check needs.
+    Memory does not grow with the file: the ids seen so far, which the duplicate check needs, are kept on disk.
     """
     unreadable = _unreadable(path, shown_as)
     if unreadable:
@@ -223,11 +224,16 @@ def _column_names(cells: list[str], upper: list[str], shown_as: str, line: int) 
 
 def _rows_to_records(rows: Iterable[RowItem], header: dict[str, int], source: CatalogueSource, shown_as: str,
                      *, in_excel: bool) -> Iterator[Record | Problem]:
+    with SeenIds() as seen:  # closed when the rows end or the reader stops early; SQLite deletes its file then
+        yield from _checked_records(rows, header, source, shown_as, seen, in_excel=in_excel)
+
+
+def _checked_records(rows: Iterable[RowItem], header: dict[str, int], source: CatalogueSource, shown_as: str,
+                     seen: SeenIds, *, in_excel: bool) -> Iterator[Record | Problem]:
     field_of_column = {column: field for field, column in source.columns.items()}
     width = max(header.values()) + 1
     mapped = {index for column, index in header.items() if column in field_of_column}
     unmapped = {name: index for name, index in header.items() if index not in mapped and "/" not in name}
-    seen: dict[str, int] = {}
     row_word = "row" if in_excel else "line"
     for item in rows:
         if isinstance(item, Problem):
@@ -251,8 +257,9 @@ def _rows_to_records(rows: Iterable[RowItem], header: dict[str, int], source: Ca
             yield Problem("E104", where, f"no {source.columns['id']} (id) in row titled {values.get('title', '')!r}",
                           f"give the row a unique {source.columns['id']}")
             continue
-        if record_id in seen:
-            yield Problem("E105", where, f"{source.columns['id']} {record_id!r} already used on {row_word} {seen[record_id]}",
+        first = seen.where(record_id)
+        if first is not None:
+            yield Problem("E105", where, f"{source.columns['id']} {record_id!r} already used on {row_word} {first}",
                           "give each row its own id")
             continue
         try:
@@ -269,7 +276,7 @@ def _rows_to_records(rows: Iterable[RowItem], header: dict[str, int], source: Ca
                           f"correct the {source.columns.get('access', 'access')} cell", dropped=False)
         embargo, trouble = _embargo(values.get("embargo", ""), record_id, where, source.columns.get("embargo", "embargo"))
         yield from trouble
-        seen[record_id] = line
+        seen.add(record_id, line)
         note_column = source.columns.get("note")
         yield Record(
             id=record_id,
