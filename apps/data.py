@@ -130,11 +130,6 @@ def record_dates() -> dict[str, str]:
     return _index_column("dates")
 
 
-def record_sets_of() -> dict[str, str]:
-    """id → record set of every open record."""
-    return _index_column("record_sets")
-
-
 def set_counts() -> dict[str, int]:
     """Open records per record set, in the order the sets first appear."""
     return _index_column("set_counts")
@@ -210,24 +205,22 @@ def overview_choice(sets, types, cap: int, top: int):
 
     Kept per choice: at 100,000 records, filtering the 475,000 links and choosing took 2 s on every rerun.
     """
-    return _overview_choice(*_entity_index_key(), _file_stamp(public_path("records.sqlite")),
-                            tuple(sorted(sets)), tuple(sorted(types)), int(cap), int(top))
+    records = public_path("records.sqlite")
+    every_set = set(sets) >= set(set_counts())  # the default: no need to look up each record's set
+    return _overview_choice(*_entity_index_key(), str(records), _file_stamp(records),
+                            None if every_set else tuple(sorted(sets)), tuple(sorted(types)), int(cap), int(top))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _overview_choice(path: str, stamp: str, records_stamp: str, sets: tuple, types: tuple, cap: int, top: int):
-    from collections import Counter
-
+def _overview_choice(path: str, stamp: str, records: str, records_stamp: str, sets: tuple | None, types: tuple,
+                     cap: int, top: int):
     from jiyi.apps import network
 
-    set_of = record_sets_of()
-    links = [link for link in _record_entity_links(path, stamp)
-             if set_of.get(link["id"]) in sets and network.local_name(link["type"]) in types]
-    if not links:
+    found = EntityIndex(Path(path)).overview(types, cap, record_index=Path(records), sets=sets)
+    if not found.entities:
         return None, []
-    records_per_entity = Counter(link["entity"] for link in links)  # links are distinct (record, entity) pairs
-    about = {link["entity"]: (link["label"], network.local_name(link["type"])) for link in links}
-    return network.choose(links, cap), [(*about[e], n) for e, n in records_per_entity.most_common(top)]
+    graph = network.choose(found.links, cap, total_nodes=len(found.entities) + found.records)
+    return graph, [(label, network.local_name(kind), n) for _, kind, label, n in found.entities[:top]]
 
 
 def entity_index() -> EntityIndex:
@@ -238,13 +231,6 @@ def entity_index() -> EntityIndex:
 def _entity_index_key() -> tuple[str, str]:
     path = public_path("graph", "entities.sqlite")
     return str(path), _file_stamp(path)
-
-
-# Every (record id, entity, type, label) the public graph links by subject or date. cache_resource, not
-# cache_data: 95,000 links at 20,000 records, read once per build and shared rather than copied per call.
-@st.cache_resource(show_spinner=False)
-def _record_entity_links(path: str, stamp: str) -> list[dict[str, str]]:
-    return EntityIndex(Path(path)).record_entity_links()
 
 
 @st.cache_data(show_spinner=False)

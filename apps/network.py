@@ -227,14 +227,18 @@ class Subgraph:
         return self.node_count < self.total_nodes
 
 
-def choose(links: list[dict[str, str]], cap: int) -> Subgraph:
-    """At most `cap` nodes: entities in the most records first, each with all its records."""
+def choose(links: list[dict[str, str]], cap: int, total_nodes: int | None = None) -> Subgraph:
+    """At most `cap` nodes: entities in the most records first, each with all its records.
+
+    `total_nodes`: how many nodes all links would make, when `links` leaves out entities too big to fit.
+    """
     by_entity: dict[str, set[str]] = defaultdict(set)
     about: dict[str, tuple[str, str]] = {}
     for link in links:
         by_entity[link["entity"]].add(link["id"])
         about[link["entity"]] = (local_name(link["type"]), link["label"])
-    graph = Subgraph(total_nodes=len(by_entity) + len({link["id"] for link in links}))
+    graph = Subgraph(total_nodes=total_nodes if total_nodes is not None else
+                     len(by_entity) + len({link["id"] for link in links}))
     for entity in sorted(by_entity, key=lambda e: (-len(by_entity[e]), about[e][1])):
         new_records = by_entity[entity] - graph.records
         if graph.node_count + 1 + len(new_records) > cap:

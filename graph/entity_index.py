@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
 
-from jiyi.record_index import read_only_rows
+from jiyi.record_index import SQLITE_VARIABLES, read_only_rows
 
 from .vocab import PREFIXES
 
@@ -108,6 +109,14 @@ def write_entity_index(path: Path, public_store: Path, jiyi_ns: str) -> dict[str
     return counts
 
 
+@dataclass
+class Overview:
+    """What the explorer's overview needs of the links, for some entity kinds and record sets."""
+    entities: list[tuple[str, str, str, int]]  # (uri, type, label, records linking it), most records first
+    links: list[dict[str, str]]  # {id, entity, type, label} of each entity in fewer records than the cap
+    records: int  # how many records the links hold
+
+
 class EntityIndex:
     """Read-only questions over entities.sqlite; like RecordIndex, one short connection per call (threads)."""
 
@@ -153,8 +162,50 @@ class EntityIndex:
                  for (entity, kind, label), rows in groups.items()]
         return sorted(found, key=lambda e: (-int(e["mentions"]), e["label"], e["entity"], e["type"]))
 
+    def overview(self, kinds: Iterable[str], cap: int, *, record_index: Path | None = None,
+                 sets: Sequence[str] | None = None) -> Overview:
+        """Links of entities of `kinds` (RiC-O local names), counted in SQL rather than read one by one.
+
+        The overview draws at most `cap` nodes, and an entity in `cap` or more records can never be one of
+        them, so only the smaller entities' links are read. At 100,000 records reading all 475,000 links
+        took 4.4 s and 450 MB per server process; counting them takes about 1.5 s. `sets` (record sets of
+        records.sqlite at `record_index`) narrows to those sets' records; None: every record.
+        """
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            kinds = set(kinds)
+            types = [t for (t,) in db.execute("SELECT DISTINCT type FROM name") if t.rsplit("#", 1)[-1] in kinds]
+            where, params = f"l.entity IN (SELECT entity FROM name WHERE type IN ({_marks(types)}))", list(types)
+            if sets is not None:
+                db.execute("ATTACH DATABASE ? AS rec", (f"file:{record_index}?mode=ro",))
+                where += f" AND l.record_id IN (SELECT id FROM rec.records WHERE record_set IN ({_marks(sets)}))"
+                params += list(sets)
+            counts = dict(db.execute(f"SELECT l.entity, COUNT(DISTINCT l.record_id) FROM link l WHERE {where} "
+                                     "GROUP BY l.entity", params))
+            # An entity of two kinds is shown as the last (type, label) in order, as when links were read one by one.
+            about = {entity: (kind, label) for entity, kind, label in db.execute(
+                f"SELECT entity, type, label FROM name WHERE type IN ({_marks(types)}) ORDER BY entity, type, label",
+                types) if entity in counts}
+            records = db.execute(f"SELECT COUNT(DISTINCT l.record_id) FROM link l WHERE {where}", params).fetchone()[0]
+            small = sorted(e for e, n in counts.items() if n < cap)
+            links = []
+            for start in range(0, len(small), SQLITE_VARIABLES):
+                chunk = small[start:start + SQLITE_VARIABLES]
+                links += [{"id": record_id, "entity": entity, "type": about[entity][0], "label": about[entity][1]}
+                          for record_id, entity in db.execute(
+                              f"SELECT DISTINCT l.record_id, l.entity FROM link l WHERE {where} "
+                              f"AND l.entity IN ({_marks(chunk)}) ORDER BY l.record_id, l.entity", params + chunk)]
+        finally:
+            db.close()
+        ranked = sorted(counts, key=lambda e: (-counts[e], about[e][1], e))
+        return Overview([(e, *about[e], counts[e]) for e in ranked], links, records)
+
     def record_entity_links(self) -> list[dict[str, str]]:
         """Every (record id, entity, type, label) a public record links to by subject or date."""
         return [dict(r) for r in self._rows(
             """SELECT DISTINCT l.record_id AS id, l.entity, n.type, n.label FROM link l JOIN name n ON n.entity = l.entity
                ORDER BY l.record_id, l.entity, n.type, n.label""")]
+
+
+def _marks(values: Sequence) -> str:
+    return ", ".join("?" * len(values))

@@ -157,10 +157,6 @@ class RecordIndex:
         """id → normalised date ('' when unknown) of every record."""
         return dict(self._rows("SELECT id, date FROM records"))
 
-    def record_sets(self) -> dict[str, str]:
-        """id → record set of every record."""
-        return dict(self._rows("SELECT id, record_set FROM records"))
-
     def year_range(self) -> tuple[int, int] | None:
         rows = self._rows("SELECT MIN(year), MAX(year) FROM records WHERE year IS NOT NULL")
         return (rows[0][0], rows[0][1]) if rows and rows[0][0] is not None else None
