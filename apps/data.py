@@ -143,11 +143,17 @@ def search_records(terms: list[str], limit: int) -> tuple[int, list[Record]]:
     return record_index().search(terms, limit)
 
 
-@st.cache_resource(show_spinner=False)
 def _store(path: str, stamp: str) -> Store:
     # The graph stage writes the public graph as its own Oxigraph store; opened read-only, it is ready in
     # milliseconds and shared by every session of this process (parsing public.ttl took 29 s at 20,000 records).
-    return Store.read_only(path)
+    return _open_store(path, stamp)[0]
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str, stamp: str) -> list[Store]:
+    # In a list: with usage statistics on (Streamlit's default, and in AppTest), Streamlit calls len() on what
+    # a cached function returns, and len() of a Store counts its quads: 4 s at 100,000 records.
+    return [Store.read_only(path)]
 
 
 def _public_store_key() -> tuple[str, str]:
@@ -442,9 +448,9 @@ def _values(uris) -> str:
     return " ".join(_iri(uri) for uri in sorted(uris))
 
 
-# The explorer draws at most 2,000 nodes (views/graph_explorer.py: MAX_NODES), so it asks for no more rows than that.
-# A hub's 5,000 took 2.6 s to type and link at 100,000 records; 2,000 take about 1.2 s (docs/benchmarks.md).
-EGO_ROWS = 2000
+# The fewest rows the explorer asks for, however low its node cap (views/graph_explorer.py: ego_rows). At 100,000
+# records a hub's 5,000 neighbours took 2.6 s to type and link, 2,000 took 1.2–1.9 s (docs/benchmarks.md).
+EGO_ROWS = 1000
 
 
 @st.cache_data(show_spinner=False)
@@ -467,11 +473,11 @@ def _ego_edges(path: str, stamp: str, uri: str, depth: int, limit: int) -> tuple
     return sorted(set(edges) | third), truncated or len(rows) > limit
 
 
-def ego_edges(uri: str, depth: int) -> tuple[list[tuple[str, str]], bool]:
+def ego_edges(uri: str, depth: int, rows: int) -> tuple[list[tuple[str, str]], bool]:
     """Edges (a, b) within `depth` (1–3) steps of the entity, as graph.queries.neighbourhood finds them, and
-    whether there were more than EGO_ROWS of them (then the edges are the first EGO_ROWS found)."""
+    whether there were more than `rows` of them (then the edges are the first `rows` found)."""
     _iri(uri)  # refuse a URI that could break out of a query before it reaches one
-    return _ego_edges(*_public_store_key(), uri, int(depth), EGO_ROWS)
+    return _ego_edges(*_public_store_key(), uri, int(depth), int(rows))
 
 
 @st.cache_data(show_spinner=False)

@@ -23,6 +23,12 @@ PAGES = {"item": ui.ITEM, "entity": ui.ENTITY}  # network.item_link / entity_lin
 YEAR = re.compile(r"^(\d{4})")
 
 
+def ego_rows(cap: int) -> int:
+    """How many neighbours to fetch for a node cap: three times the cap, so the cap still chooses the
+    best-connected among many, and at least data.EGO_ROWS; never more than can be drawn."""
+    return min(MAX_NODES, max(data.EGO_ROWS, 3 * cap))
+
+
 def year_of(date: str | None) -> int | None:
     """The year an EDTF date starts in ("1927-09" → 1927); None when undated or unreadable."""
     match = YEAR.match(date or "")
@@ -103,7 +109,7 @@ def ego_mode(by_uri: dict, public_ids: AbstractSet[str], years: tuple[int, int])
     undated = second.checkbox(t("ge_undated"), value=True, key="ge_undated")
     limit = third.number_input(t("node_cap"), min_value=10, max_value=MAX_NODES, value=300, step=10, key="ge_cap")
 
-    edges, truncated = data.ego_edges(centre, depth)
+    edges, truncated = data.ego_edges(centre, depth, ego_rows(int(limit)))
     everything = view_of({centre} | {n for edge in edges for n in edge}, public_ids)
     if truncated:  # a hub: the filters and the cap below choose among the first nodes found, not all of them
         st.info(t("ge_truncated", name=by_uri[centre]["label"], n=len(everything.nodes)))

@@ -128,23 +128,30 @@ def test_the_cap_draws_the_best_connected_and_says_how_to_narrow(open_page, stor
 
 
 def test_a_hub_is_fetched_up_to_a_limit_and_the_page_says_so(open_page, store, person, monkeypatch):
-    """A person named in 55,000 records: the explorer fetches no more rows than it can draw and says it stopped."""
+    """A person named in 55,000 records: the explorer fetches three times its node cap (at least EGO_ROWS),
+    no more, and says when it stopped."""
     from jiyi.apps import data
 
     everything = neighbourhood_nodes(store, person, 1)
-    assert len(everything) > 15
-    monkeypatch.setattr(data, "EGO_ROWS", 12)
-    at = ego(open_page, person, 1, limit=10)
+    assert len(everything) > 40  # 44 on the demo
+    monkeypatch.setattr(data, "EGO_ROWS", 35)
+    at = ego(open_page, person, 1, limit=10)  # 3 × 10 < 35: EGO_ROWS rows
     (info,) = [i.value for i in at.info]
-    assert "太多" in info and "13" in info  # the centre and the first 12 found
+    assert "太多" in info and "36" in info  # the centre and the first 35 found
     (warning,) = [w.value for w in at.warning]
-    assert warning.startswith("至少找到 13 个节点")  # "at least", not the 13 as a total
+    assert warning.startswith("至少找到 36 个节点")  # "at least", not the 36 as a total
     nodes = drawn(at)
     assert len(nodes) == 10 and person in nodes and set(nodes) <= everything
 
-    monkeypatch.setattr(data, "EGO_ROWS", len(everything) - 1)  # exactly enough rows: nothing said
-    at = ego(open_page, person, 1)
-    assert not at.info and not at.warning and set(drawn(at)) == everything
+    at.number_input(key="ge_cap").set_value(12).run()  # 3 × 12 = 36 rows
+    assert "37" in at.info[0].value and len(drawn(at)) == 12
+
+    monkeypatch.setattr(data, "EGO_ROWS", len(everything) - 1)  # exactly enough rows: no "at least"
+    at = ego(open_page, person, 1, limit=10)
+    assert not at.info
+    (warning,) = [w.value for w in at.warning]
+    assert warning.startswith(f"找到 {len(everything)} 个节点")
+    assert len(drawn(at)) == 10 and set(drawn(at)) <= everything
 
 
 def test_shortest_path_is_the_one_graph_queries_finds(open_page, store, person):
