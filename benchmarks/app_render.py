@@ -13,10 +13,10 @@
    nobody opened since the server started.
 
 Workspaces: the demo (copied and built into a temporary folder) and, with --records N, a synthetic catalogue of N
-records made of real sentences (search/bench.py's pool and name lists) with persons, places and bodies written
-into the abstracts so extraction finds them; 10% restricted; `render_facsimiles = false` (drawing N facsimile
-pages would take hours). It is built with `jiyi build` into --out (default /tmp/jiyi-N) and kept, so a later run
-can reuse it with --workspace.
+records made of real sentences (jiyi/synthetic.py, from the regulations only, as when these figures were measured)
+with persons, places and bodies written into the abstracts so extraction finds them; 10% restricted;
+`render_facsimiles = false` (drawing N facsimile pages would take hours). It is built with `jiyi build` into --out
+(default /tmp/jiyi-N) and kept, so a later run can reuse it with --workspace.
 
     .venv/bin/python benchmarks/app_render.py                          # the demo
     .venv/bin/python benchmarks/app_render.py --records 100000 --build-only   # make and build /tmp/jiyi-100000
@@ -26,8 +26,6 @@ can reuse it with --workspace.
 from __future__ import annotations
 
 import argparse
-import csv
-import random
 import shutil
 import subprocess
 import sys
@@ -35,80 +33,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "jiyi" / "demo"
 JIYI = Path(sys.executable).with_name("jiyi")
 
 
-# ---------------------------------------------------------------- synthetic workspace
-
-WORKSPACE_TOML = """\
-[project]
-name = "记忆 Jiyi 基准 · {count:,} synthetic records"
-
-[[catalogue]]
-file = "sources/catalogue.csv"
-record_set = "bench"
-label_zh = "合成档案"
-label_en = "Synthetic records"
-
-[catalogue.columns]
-id = "档号"
-title = "题名"
-creator = "责任者"
-date = "日期"
-fonds = "全宗"
-access = "开放状态"
-abstract = "摘要"
-
-[images]
-# Off: drawing a facsimile page for each of {count:,} records would take hours; the app pages do not need them.
-render_facsimiles = false
-
-[extract]
-dictionaries = ["curation/dictionary.txt"]
-
-[[theme]]
-name = "bench"
-label_zh = "合成档案"
-label_en = "Synthetic records"
-record_sets = ["bench"]
-"""
-
-
-def write_catalogue(folder: Path, count: int, seed: int = 7) -> None:
-    """A workspace of `count` records: real sentences, with the skewed names of search/bench.py said in the abstract."""
-    from jiyi.search.bench import DEMO_TEXTS, ORGANISATIONS, PERSONS, PLACES, SHARED_TEXTS, TYPES, sentences, skewed
-
-    pool = sentences(SHARED_TEXTS if SHARED_TEXTS.is_dir() else DEMO_TEXTS)
-    rng = random.Random(seed)
-    fonds = [f"第{n}号全宗" for n in range(1, 31)]
-    (folder / "sources").mkdir(parents=True, exist_ok=True)
-    (folder / "curation").mkdir(exist_ok=True)
-    # The demo's dictionary names the same people, places and bodies; extraction then finds them as the demo does.
-    shutil.copy(DEMO / "curation" / "dictionary.txt", folder / "curation" / "dictionary.txt")
-    (folder / "jiyi.toml").write_text(WORKSPACE_TOML.format(count=count), encoding="utf-8")
-    with open(folder / "sources" / "catalogue.csv", "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["档号", "题名", "责任者", "日期", "全宗", "开放状态", "摘要"])
-        for number in range(count):
-            persons, places = skewed(rng, PERSONS, 4), skewed(rng, PLACES, 3)
-            bodies = skewed(rng, ORGANISATIONS, 2)
-            # A sentence that names them, so the records link to entities and to one another through them.
-            names = ""
-            if persons or places or bodies:
-                names = "、".join(persons) + (f"在{'、'.join(places)}" if places else "") + \
-                        (f"与{'、'.join(bodies)}" if bodies else "") + "商议此事。"
-            year = rng.randint(1900, 2024)
-            writer.writerow([
-                f"BENCH-{number:07d}", rng.choice(TYPES) + "：" + rng.choice(pool)[:28],
-                rng.choice(ORGANISATIONS), f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                rng.choice(fonds), "控制" if rng.random() < 0.1 else "开放",
-                names + "".join(rng.choice(pool) for _ in range(rng.randint(2, 5)))])
+# ---------------------------------------------------------------- synthetic workspace (jiyi/synthetic.py)
 
 
 def make_synthetic(folder: Path, count: int) -> Path:
+    from jiyi.synthetic import write_catalogue
+
     shutil.rmtree(folder, ignore_errors=True)
-    write_catalogue(folder, count)
+    # The regulations only, as when this benchmark's figures were measured: the same seed gives the same file.
+    write_catalogue(folder, count, use_ner=False)
     print(f"built {count:,} synthetic records into {folder} (jiyi build, progress below)", flush=True)
     started = time.perf_counter()
     subprocess.run([str(JIYI), "build", "--workspace", str(folder)], check=False)
