@@ -9,9 +9,10 @@ from jiyi.model import Mention, Problem, Record, SourceRef, StageResult, write_j
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
-from .cache import ExtractionCache, cache_file, extractor_fingerprint, record_key
+from .cache import extractor_fingerprint
 from .curation import apply_curation
-from .pipeline import DEFAULT_PIPELINE, extract, make_pipeline
+from .partitions import ExtractorJob, PartitionCounts, PartitionedExtraction, read_mentions
+from .pipeline import DEFAULT_PIPELINE
 from .relate import relate
 from .resolve import Resolver
 
@@ -20,7 +21,7 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     problems: list[Problem] = []
     dictionaries = existing_files(ws, config.dictionaries, "dictionaries", problems)
     alias_files = existing_files(ws, config.aliases, "aliases", problems)
-    mentions, cache = extract_all(ws, records, dictionaries, reporter)
+    mentions, done = extract_all(ws, config, records, dictionaries, reporter)
     by_id = {r.id: r for r in records}
     try:
         resolver = Resolver(alias_files=alias_files)
@@ -36,28 +37,22 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     write_jsonl(ws.entities_file, entities)
     write_jsonl(ws.assertions_file, assertions)
     counts = {"mentions": len(mentions), "entities": len(entities), "relations": len(assertions),
-              "records extracted": cache.extracted, "records reused": cache.reused}
+              "records extracted": done.records_extracted, "records reused": done.records_reused,
+              "partitions extracted": done.partitions_extracted, "partitions reused": done.partitions_reused}
     return StageResult("extract", counts, problems)
 
 
-def extract_all(ws: Workspace, records: list[Record], dictionaries: list[Path],
-                reporter: Reporter) -> tuple[list[Mention], ExtractionCache]:
+def extract_all(ws: Workspace, config: Config, records: list[Record], dictionaries: list[Path],
+                reporter: Reporter) -> tuple[list[Mention], PartitionCounts]:
     """Every record's mentions, before resolution: reused when the record and the extractor are
-    unchanged since the last run (see extract/cache.py), extracted otherwise."""
-    fingerprint = extractor_fingerprint(DEFAULT_PIPELINE, dictionaries)
-    cache = ExtractionCache(cache_file(ws))
-    components = None  # the NER model takes seconds to load: only when a record needs it
-    mentions: list[Mention] = []
-    for record in reporter.track(records, "extract"):
-        key = record_key(fingerprint, record)
-        found = cache.get(key)
-        if found is None:
-            components = components or make_pipeline(DEFAULT_PIPELINE, dictionaries=dictionaries)
-            found = extract(record, components)
-            cache.put(key, found)
-        mentions.extend(found)
-    cache.save()  # before resolution: a later failure keeps this run's extraction work
-    return mentions, cache
+    unchanged since the last run, extracted otherwise, in partitions on Dask (extract/partitions.py)."""
+    job = ExtractorJob(DEFAULT_PIPELINE, [(path.name, path.read_bytes()) for path in dictionaries],
+                       extractor_fingerprint(DEFAULT_PIPELINE, dictionaries))
+    extraction = PartitionedExtraction(ws.extract_dir, job)
+    count = extraction.run(records, reporter, per_partition=config.records_per_partition,
+                           workers=config.workers, scheduler=config.scheduler)
+    ws.legacy_extract_cache_file.unlink(missing_ok=True)  # one file for all records, before partitions
+    return read_mentions(ws.extract_dir, count, records), extraction.counts
 
 
 def existing_files(ws: Workspace, names: list[str], key: str, problems: list[Problem]) -> list[Path]:

@@ -1,22 +1,20 @@
-"""Per-record reuse of extraction: a record whose content and extractor are unchanged keeps its mentions.
+"""When a record's mentions can be reused: its key, and the extractor's fingerprint.
 
 Extraction (normalise → dates, events, ner) looks at one record at a time and is the slow
-part of the stage, so its output is cached per record under a content hash:
+part of the stage, so its output is kept per record under a content hash:
 
     key = sha256(extractor fingerprint + the record as JSON, its `source` left out)
 
 The extractor fingerprint covers everything that can change what the components find:
 the pipeline's component names, the bytes of the user's dictionaries, every file of this
 package (code, bundled dictionaries, gazetteer, NER model), the jiyi modules it imports,
-and the versions of the libraries it calls. Change any of them and no entry matches, so
+and the versions of the libraries it calls. Change any of them and no key matches, so
 everything is extracted again; nothing has to be invalidated by hand.
 
-What follows extraction (resolve, curation, relate) looks across records and always runs
-over all mentions: it is cheap, and a change to one record can merge or split entities
-that other records name.
-
-The cache holds the mentions *before* resolution (no entity ids), one JSON line per record,
-and is rewritten atomically on every run with the records of that run only.
+extract/partitions.py keeps the mentions (before resolution: no entity ids) by key, in one
+file per partition of the records. What follows extraction (resolve, curation, relate)
+looks across records and always runs over all mentions: it is cheap, and a change to one
+record can merge or split entities that other records name.
 """
 
 from __future__ import annotations
@@ -26,19 +24,14 @@ import json
 from importlib import metadata
 from pathlib import Path
 
-from jiyi.model import Mention, Record, atomic_writer, from_dict, to_dict
-from jiyi.workspace import Workspace
+from jiyi.model import Record, to_dict
 
 PACKAGE_DIR = Path(__file__).parent
 # The jiyi modules extraction imports: a change to how dates parse changes the mentions.
 JIYI_MODULES = ("model.py", "dates.py")
 # Libraries whose own dictionaries and algorithms decide what is found.
 LIBRARIES = ("jieba", "rjieba", "opencc", "numpy", "pypinyin", "pyahocorasick")
-FORMAT_VERSION = "1"  # bump when the cache file's layout changes
-
-
-def cache_file(ws: Workspace) -> Path:
-    return ws.extract_cache_file
+FORMAT_VERSION = "2"  # bump when the layout of the partition files changes
 
 
 def extractor_fingerprint(pipeline: list[str], dictionaries: list[Path]) -> str:
@@ -72,56 +65,18 @@ def _version(name: str) -> str:
         return "absent"
 
 
-def record_key(fingerprint: str, record: Record) -> str:
-    """The record's content under this extractor. `source` (file and row) is left out: no
+def record_text(record: Record) -> str:
+    """The record as one line of JSON (sorted keys), `source` (file and row) left out: no
     component reads it, and a row inserted above would otherwise change every later key."""
     content = to_dict(record)
     content.pop("source", None)
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True)
+    return json.dumps(content, ensure_ascii=False, sort_keys=True)
+
+
+def key_of_text(fingerprint: str, text: str) -> str:
     return hashlib.sha256(f"{fingerprint}\n{text}".encode("utf-8")).hexdigest()
 
 
-class ExtractionCache:
-    """Mentions by record key: those of the last run, read once, and those of this run, written at the end."""
-
-    def __init__(self, path: Path, *, enabled: bool = True):
-        self.path = path
-        self.previous = _read(path) if enabled else {}
-        self.current: dict[str, list[dict]] = {}
-        self.extracted = 0
-        self.reused = 0
-
-    def get(self, key: str) -> list[Mention] | None:
-        stored = self.previous.get(key)
-        if stored is None:
-            return None
-        self.reused += 1
-        self.current[key] = stored
-        return [from_dict(Mention, m) for m in stored]
-
-    def put(self, key: str, mentions: list[Mention]) -> None:
-        """Keep a copy as plain dicts now: resolution later sets entity ids on these objects."""
-        self.extracted += 1
-        self.current[key] = [to_dict(m) for m in mentions]
-
-    def save(self) -> None:
-        """This run's entries only, so records that are gone do not pile up."""
-        with atomic_writer(self.path) as out:
-            for key, mentions in self.current.items():
-                out.write(json.dumps({"key": key, "mentions": mentions}, ensure_ascii=False) + "\n")
-
-
-def _read(path: Path) -> dict[str, list[dict]]:
-    """The entries of the last run; an unreadable cache is no cache (it only costs time)."""
-    if not path.is_file():
-        return {}
-    entries: dict[str, list[dict]] = {}
-    try:
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                if line.strip():
-                    entry = json.loads(line)
-                    entries[entry["key"]] = entry["mentions"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return entries
+def record_key(fingerprint: str, record: Record) -> str:
+    """The record's content under this extractor: equal keys, equal mentions."""
+    return key_of_text(fingerprint, record_text(record))

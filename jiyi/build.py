@@ -12,6 +12,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from jiyi.config import Config, load_config
 from jiyi.errors import ConfigError, JiyiError, WorkspaceBusy
@@ -66,10 +67,33 @@ def open_workspace(root: Path) -> tuple[Workspace, Config]:
     return ws, load_config(ws.config_file)
 
 
-def load_records(ws: Workspace) -> list[Record]:
+class RecordFile:
+    """The ingested records, read from records.jsonl each time they are walked.
+
+    Stages get this instead of a list, so one that only walks the records holds one at a
+    time, however many there are (the graph stage walks them twice). A stage that keeps
+    them all does so where it can be seen. Nothing writes records.jsonl after ingest, so
+    every walk reads the same records.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._count: int | None = None
+
+    def __iter__(self) -> Iterator[Record]:
+        return read_jsonl(self.path, Record)
+
+    def __len__(self) -> int:
+        if self._count is None:  # one line per record (write_jsonl), counted once
+            with open(self.path, "rb") as lines:
+                self._count = sum(1 for line in lines if line.strip())
+        return self._count
+
+
+def load_records(ws: Workspace) -> RecordFile:
     if not ws.records_file.is_file():
         raise JiyiError("E010", f"{ws.records_file}: no ingested records", f"run `jiyi ingest --workspace {ws.root}` first")
-    return list(read_jsonl(ws.records_file, Record))
+    return RecordFile(ws.records_file)
 
 
 @contextmanager
@@ -145,10 +169,9 @@ def note_stage(ws: Workspace, name: str) -> None:
 
 
 def forget_reuse(ws: Workspace) -> None:
-    """Drop the per-record extraction cache, so every record is extracted again."""
-    from jiyi.extract.cache import cache_file  # the stage's own module names its file
-
-    cache_file(ws).unlink(missing_ok=True)
+    """Drop the extraction partitions, so every record is extracted again."""
+    shutil.rmtree(ws.extract_dir, ignore_errors=True)
+    ws.legacy_extract_cache_file.unlink(missing_ok=True)
 
 
 def run_stage(name: str, ws: Workspace, config: Config, reporter: Reporter) -> StageResult:

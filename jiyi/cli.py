@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import typer
 
 from jiyi.build import build, open_workspace
-from jiyi.cli_common import (QuietOption, WorkspaceOption, extracted_entities, fail, report, run_one_stage,
-                             workspace_or_fail)
+from jiyi.cli_common import (QuietOption, SchedulerOption, WorkersOption, WorkspaceOption, extracted_entities,
+                             extraction_settings, fail, report, run_one_stage, workspace_or_fail)
 from jiyi.errors import JiyiError
 from jiyi.progress import Reporter
 
@@ -42,7 +43,8 @@ def init(directory: Path = typer.Argument(..., help="Folder for the new workspac
 @app.command("build")
 def build_command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption,
                   full: bool = typer.Option(False, "--full", help="Extract every record again instead of reusing "
-                                            "the mentions of records unchanged since the last build.")) -> None:
+                                            "the mentions of records unchanged since the last build."),
+                  workers: int = WorkersOption, scheduler: str = SchedulerOption) -> None:
     """Run every stage in order (ingest → extract → graph → iiif → exhibits → search) and print a summary.
 
     Outputs go to WORKSPACE/build/: public/ holds only what may be served to the
@@ -55,6 +57,7 @@ def build_command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption,
     reporter = Reporter(quiet=quiet)
     try:
         ws, config = open_workspace(workspace)
+        config = replace(config, **extraction_settings(workers, scheduler))
         summary = build(ws, config, reporter, full=full)
     except JiyiError as error:
         fail(error)
@@ -70,7 +73,20 @@ def _stage_command(name: str, doc: str) -> None:
 
 
 _stage_command("ingest", "Read the sources (catalogue CSVs, text files, page images) into build/internal/records.jsonl.")
-_stage_command("extract", "Find people, places, organisations and dates in the ingested records (needs `jiyi ingest`).")
+
+
+@app.command("extract")
+def extract_command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption,
+                    workers: int = WorkersOption, scheduler: str = SchedulerOption) -> None:
+    """Find people, places, organisations and dates in the ingested records (needs `jiyi ingest`).
+
+    Records are extracted in partitions on Dask: local worker processes, or the workers of
+    the cluster whose scheduler --scheduler names (they need the same Jiyi installed, not the
+    workspace). Partitions whose records and extractor are unchanged are skipped.
+    """
+    run_one_stage("extract", workspace, quiet, extraction_settings(workers, scheduler))
+
+
 from jiyi.exhibits.cli import exhibits_app  # noqa: E402
 
 app.add_typer(exhibits_app, name="exhibits")
@@ -273,6 +289,31 @@ def bench_iiif(records: int = typer.Option(10_000, help="Synthetic records for t
     raise typer.Exit(bench_main(argv))
 
 
+@bench_app.command("scale")
+def bench_scale(records: list[str] = typer.Option([], help="Records per synthetic workspace; repeat it or give a "
+                                                  "comma list, e.g. 1000,10000 (default 1000)."),
+                workers: list[str] = typer.Option([], help="Extraction worker counts; 1,2 also prints the speed-up "
+                                                  "(default 1)."),
+                stages: str = typer.Option("ingest,extract,graph,search", help="Which stages to measure, comma list."),
+                out: Path = typer.Option(None, help="Where to make the workspaces (default: a temporary folder)."),
+                keep: bool = typer.Option(False, "--keep", help="Keep the workspaces afterwards."),
+                results: Path = typer.Option(None, help="Append one JSON line per measurement to this file."),
+                plot: Path = typer.Option(None, help="Draw the results (of --results, else of this run) as this PNG."),
+                plot_only: bool = typer.Option(False, "--plot-only", help="Measure nothing: draw --plot from --results."),
+                seed: int = typer.Option(7, help="Seed of the synthetic records.")) -> None:
+    """Wall time, records/s and peak memory of ingest, extract, graph and search as records grow (docs/scaling.md)."""
+    from jiyi.bench_scale import main as bench_main
+
+    # Only what was given is passed on: jiyi/bench_scale.py holds the defaults, and reads the lists itself.
+    argv = [f"--records={value}" for value in records] + [f"--workers={value}" for value in workers]
+    argv += ["--stages", stages, "--seed", str(seed)] + (["--keep"] if keep else []) + \
+        (["--plot-only"] if plot_only else [])
+    for option, value in (("--out", out), ("--results", results), ("--plot", plot)):
+        if value is not None:
+            argv += [option, str(value)]
+    raise typer.Exit(bench_main(argv))
+
+
 @app.command()
 def demo(workspace: Path = typer.Option(Path("jiyi-demo"), "--workspace", "-w", help="Where to put the demo workspace."),
          quiet: bool = QuietOption) -> None:
@@ -281,7 +322,7 @@ def demo(workspace: Path = typer.Option(Path("jiyi-demo"), "--workspace", "-w", 
         fail(JiyiError("E021", f"{workspace} is not empty and is not a workspace", "pass --workspace with a new folder"))
     shutil.copytree(DEMO_DIR, workspace, dirs_exist_ok=True)  # refreshes a demo copied earlier
     typer.echo(f"Demo workspace in {workspace}")
-    build_command(workspace=workspace, quiet=quiet)
+    build_command(workspace=workspace, quiet=quiet, full=False, workers=None, scheduler=None)
     typer.echo(f"Now run: jiyi app --workspace {workspace}")
 
 

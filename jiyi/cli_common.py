@@ -58,13 +58,33 @@ def report(summary: BuildSummary, ws_root: Path) -> None:
         raise typer.Exit(1)
 
 
-def run_one_stage(name: str, workspace: Path, quiet: bool) -> None:
-    """`jiyi ingest|extract|graph|iiif|exhibits`: one stage, its problems and its summary line."""
+WorkersOption = typer.Option(None, "--workers", min=1, help="Local worker processes for extraction "
+                             "(default: [extract] workers in jiyi.toml, else one per core).")
+SchedulerOption = typer.Option(None, "--scheduler", help="Extract on the Dask cluster of this scheduler, e.g. "
+                               "tcp://HOST:8786 (default: [extract] scheduler in jiyi.toml, else local processes).")
+
+
+def extraction_settings(workers: int | None, scheduler: str | None) -> dict:
+    """The command line's --workers and --scheduler, to lay over jiyi.toml's [extract]."""
+    settings: dict = {}
+    if workers is not None:
+        settings["workers"] = workers
+    if scheduler is not None:
+        settings["scheduler"] = scheduler
+    return settings
+
+
+def run_one_stage(name: str, workspace: Path, quiet: bool, settings: dict | None = None) -> None:
+    """`jiyi ingest|extract|graph|iiif|exhibits`: one stage, its problems and its summary line.
+    `settings` override the workspace's config (the command line wins over jiyi.toml)."""
+    from dataclasses import replace
+
     from jiyi.build import build_lock, run_stage
     from jiyi.progress import Reporter
 
     try:
         ws, config = open_workspace(workspace)
+        config = replace(config, **(settings or {}))
         with build_lock(ws):
             result = run_stage(name, ws, config, Reporter(quiet=quiet))
     except JiyiError as error:

@@ -85,6 +85,9 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
     "extract": {
         "dictionaries": (list, [], "jieba user dictionaries (word freq tag; tags nr, ns, nt, event), relative to the workspace"),
         "aliases": (list, [], "alias tables (preferred name, type, aliases, Wikidata QID; tab-separated)"),
+        "workers": (int, 0, "local worker processes for extraction; 0 means one per core"),
+        "scheduler": (str, "", "a Dask scheduler's address (tcp://HOST:8786) to extract on its cluster; empty: local"),
+        "records_per_partition": (int, 1000, "records per extraction partition, at most (the count is a power of two)"),
     },
     "graph": {
         "store": (str, "oxigraph", '"oxigraph" keeps the graph on disk only; "sparql" also pushes it to your SPARQL 1.1 store'),
@@ -148,6 +151,9 @@ class Config:
     font: str = ""
     dictionaries: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    workers: int = 0
+    scheduler: str = ""
+    records_per_partition: int = 1000
     graph_store: str = "oxigraph"
     query_endpoint: str = ""
     update_endpoint: str = ""
@@ -199,6 +205,9 @@ def load_config(path: Path) -> Config:
         _fail(path, text, ["project"], "[project] needs a `name`", 'add name = "My archive" under [project]')
     images = _filled(data.get("images", {}), SCHEMA["images"])
     extract = _filled(data.get("extract", {}), SCHEMA["extract"])
+    for key, least in (("workers", 0), ("records_per_partition", 1)):
+        if extract[key] < least:
+            _fail(path, text, ["extract", key], f"`{key}` must be at least {least}", f"{key}: {SCHEMA['extract'][key][2]}")
     graph = _filled(data.get("graph", {}), SCHEMA["graph"])
     _check_graph(graph, path, text)
     _check_themes(data, path, text)
@@ -212,6 +221,9 @@ def load_config(path: Path) -> Config:
         font=images["font"],
         dictionaries=list(extract["dictionaries"]),
         aliases=list(extract["aliases"]),
+        workers=extract["workers"],
+        scheduler=extract["scheduler"],
+        records_per_partition=extract["records_per_partition"],
         graph_store=graph["store"],
         query_endpoint=graph["query_endpoint"],
         update_endpoint=graph["update_endpoint"],

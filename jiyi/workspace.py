@@ -71,7 +71,11 @@ class Workspace:
         return self.internal / "mentions.jsonl"
 
     @property
-    def extract_cache_file(self) -> Path:  # extract → each record's mentions, reused while it and the extractor are unchanged
+    def extract_dir(self) -> Path:  # extract → each partition's mentions by record key, reused while unchanged
+        return self.internal / "extract"
+
+    @property
+    def legacy_extract_cache_file(self) -> Path:  # what extract_dir replaced; removed when seen
         return self.internal / "extract-cache.jsonl"
 
     @property
