@@ -50,7 +50,7 @@ demo: system-deps install viewer
 	$(BIN)/jiyi demo --workspace $(DEMO)
 	$(BIN)/jiyi app --public --workspace $(DEMO)
 
-test: system-deps install viewer neo4j fuseki
+test: system-deps install viewer neo4j fuseki opensearch
 	$(BIN)/python -m pytest
 
 clean:
@@ -82,3 +82,11 @@ neo4j:
 .PHONY: fuseki
 fuseki:
 	$(PYTHON) tools/fuseki_server.py fetch
+
+# OpenSearch 2.19.6 from Maven Central (the server and its HTTP module; needs Java 17 or 21 and Maven),
+# for the OpenSearch search backend and its tests: fetched once into ~/.cache/jiyi/opensearch-<version>/
+# ($JIYI_CACHE to move it). The tests start and stop a node themselves; `$(BIN)/python tools/opensearch_server.py
+# start` runs one on 127.0.0.1:9200 (stop: `… stop`).
+.PHONY: opensearch
+opensearch:
+	$(PYTHON) tools/opensearch_server.py fetch

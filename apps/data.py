@@ -408,17 +408,18 @@ def _search_tokenizer():
 
 
 @st.cache_resource(show_spinner=False)
-def _search_backend(folder: str, mtime: float, facets: tuple[str, ...]):
-    from jiyi.search.index import TantivyBackend
+def _search_backend(folder: str, mtime: float, meta_text: str):
+    from jiyi.search.index import open_backend
 
-    return TantivyBackend(Path(folder), facets, tokenizer=_search_tokenizer())
+    return open_backend(Path(folder), json.loads(meta_text), tokenizer=_search_tokenizer())
 
 
 def search_backend(theme: str):
-    """The theme's public index, opened once; a rebuild (a new theme.json) opens the new one."""
+    """The theme's public index (tantivy's folder, or the public index on OpenSearch), opened once;
+    a rebuild (a new theme.json) opens the new one."""
     meta = public_path("search", theme, "theme.json")
-    facets = tuple(_json(str(meta), _stamp(meta))["facets"])
-    return _search_backend(str(public_path("search", theme)), _stamp(meta), facets)
+    text = json.dumps(_json(str(meta), _stamp(meta)), sort_keys=True)  # hashable, for the cache key
+    return _search_backend(str(public_path("search", theme)), _stamp(meta), text)
 
 
 def search_export(backend, request, suffix: str, *, base_uri: str, query: dict) -> bytes:

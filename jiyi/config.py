@@ -97,7 +97,13 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
                                  "used instead of SPARQL Update when given (faster for big graphs)"),
         "push_restricted": (bool, False, "also push the restricted graph; only if your store is not public-facing"),
     },
+    "search": {
+        "backend": (str, "tantivy", '"tantivy" keeps each themed database in build/…/search/; "opensearch" on your server'),
+        "url": (str, "", 'the OpenSearch server when backend = "opensearch", e.g. http://localhost:9200'),
+        "index_prefix": (str, "jiyi", "OpenSearch indexes are named <prefix>-<public|internal>-<theme>"),
+    },
 }
+SEARCH_BACKENDS = ("tantivy", "opensearch")
 GRAPH_STORES = ("oxigraph", "sparql")
 
 ARRAY_TABLES = {"catalogue": CATALOGUE_SCHEMA, "texts": TEXTS_SCHEMA, "theme": THEME_SCHEMA}
@@ -159,6 +165,9 @@ class Config:
     update_endpoint: str = ""
     graph_store_endpoint: str = ""
     push_restricted: bool = False
+    search_backend: str = "tantivy"
+    search_url: str = ""
+    search_index_prefix: str = "jiyi"
     themes: list[ThemeSource] = field(default_factory=list)
 
     def record_set_labels(self) -> dict[str, tuple[str, str]]:
@@ -210,6 +219,13 @@ def load_config(path: Path) -> Config:
             _fail(path, text, ["extract", key], f"`{key}` must be at least {least}", f"{key}: {SCHEMA['extract'][key][2]}")
     graph = _filled(data.get("graph", {}), SCHEMA["graph"])
     _check_graph(graph, path, text)
+    search = _filled(data.get("search", {}), SCHEMA["search"])
+    if search["backend"] not in SEARCH_BACKENDS:
+        _fail(path, text, ["search", "backend"], f"unknown search backend `{search['backend']}`",
+              f"write one of: {', '.join(SEARCH_BACKENDS)}")
+    if search["backend"] == "opensearch" and not search["url"]:
+        _fail(path, text, ["search"], 'backend = "opensearch" needs the server\'s url',
+              'add url = "http://HOST:9200" under [search]')
     _check_themes(data, path, text)
     return Config(
         name=project["name"],
@@ -229,6 +245,9 @@ def load_config(path: Path) -> Config:
         update_endpoint=graph["update_endpoint"],
         graph_store_endpoint=graph["graph_store_endpoint"],
         push_restricted=graph["push_restricted"],
+        search_backend=search["backend"],
+        search_url=search["url"],
+        search_index_prefix=search["index_prefix"],
         themes=[ThemeSource(**entry) for entry in data.get("theme", [])],
     )
 

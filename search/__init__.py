@@ -62,13 +62,24 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
 
 
 def _build(folder: Path, theme: ThemeSource, documents: list, scope: str, config: Config) -> int:
+    """One theme's index, in the folder (tantivy) or on the OpenSearch server ([search] in jiyi.toml).
+    Either way the folder's theme.json says where the index is; readers open it with open_backend."""
     from .index import TantivyBackend, write_meta
 
     facets = INTERNAL_FACETS if scope == "internal" else PUBLIC_FACETS
-    count = TantivyBackend(folder, facets).build(documents, heap_bytes=50_000_000)
+    where: dict = {"backend": config.search_backend}
+    if config.search_backend == "opensearch":
+        from .opensearch import OpenSearchBackend
+
+        where |= {"url": config.search_url, "index": f"{config.search_index_prefix}-{scope}-{theme.name}".lower()}
+        with OpenSearchBackend(where["url"], where["index"], facets) as backend:
+            count = backend.build(documents)
+        folder.mkdir(parents=True, exist_ok=True)
+    else:
+        count = TantivyBackend(folder, facets).build(documents, heap_bytes=50_000_000)
     selector = {key: getattr(theme, key) for key in ("record_sets", "concept", "aliases", "sparql") if getattr(theme, key)}
     write_meta(folder, {"name": theme.name, "label_zh": theme.label_zh, "label_en": theme.label_en, "scope": scope,
-                        "records": count, "backend": "tantivy", "facets": facets, "base_uri": config.base_uri,
+                        "records": count, **where, "facets": facets, "base_uri": config.base_uri,
                         "selector": selector})
     return count
 

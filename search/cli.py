@@ -43,7 +43,7 @@ def search_command(
     """
     if rebuild:
         rebuild_indexes(workspace)
-    from .index import SearchRequest, TantivyBackend
+    from .index import SearchRequest, open_backend
 
     ws = Workspace(workspace)
     root = ws.internal_search_dir if internal else ws.public_search_dir
@@ -63,7 +63,7 @@ def search_command(
         meta = themes[theme]
         request = SearchRequest(text=query, facets=parse_facets(facet), sort=sort, page=page, size=size)
         request.year_from, request.year_to = parse_years(year)
-        backend = TantivyBackend(root / theme, meta["facets"])
+        backend = open_backend(root / theme, meta)
         result = backend.query(request)
         if export:
             from .export import EXPORT_LIMIT, export_results

@@ -94,6 +94,16 @@ def read_meta(folder: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def open_backend(folder: Path, meta: dict, tokenizer: Tokenizer | None = None):
+    """The backend a theme's theme.json names: its tantivy index in `folder`, or its index on OpenSearch.
+    A public folder's theme.json names only the public index, so a public reader cannot reach the internal one."""
+    if meta.get("backend") == "opensearch":
+        from .opensearch import OpenSearchBackend
+
+        return OpenSearchBackend(meta["url"], meta["index"], meta["facets"], tokenizer)
+    return TantivyBackend(folder, meta["facets"], tokenizer=tokenizer)
+
+
 class TantivyBackend:
     """One theme's index in a folder, on tantivy. Tokens are made in Python (search/documents.py)
     and indexed with tantivy's whitespace tokenizer, so index and query see the same words."""

@@ -147,3 +147,23 @@ def test_a_value_where_a_table_belongs_and_the_reverse_are_explained(tmp_path, w
 def test_the_catalogue_sheet_is_read_from_the_config(tmp_path):
     path = write(tmp_path, GOOD.replace('file = "b.csv"', 'file = "b.xlsx"\nsheet = "案卷目录"'))
     assert [c.sheet for c in load_config(path).catalogues] == ["", "案卷目录"]
+
+
+@pytest.mark.parametrize("table, message, fix", [
+    ('[extract]\nworkers = -1\n', "`workers` must be at least 0", "local worker processes"),
+    ('[extract]\nrecords_per_partition = 0\n', "`records_per_partition` must be at least 1", "records per extraction"),
+    ('[search]\nbackend = "elastic"\n', "unknown search backend `elastic`", "tantivy, opensearch"),
+    ('[search]\nbackend = "opensearch"\n', 'backend = "opensearch" needs the server\'s url', 'url = "http://HOST:9200"'),
+])
+def test_scale_settings_out_of_range_are_located_with_a_fix(tmp_path, table, message, fix):
+    path = write(tmp_path, GOOD + "\n" + table)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert f"{path}:" in caught.value.message and message in caught.value.message
+    assert fix in caught.value.fix
+
+
+def test_scale_settings_are_read():
+    config = load_config(DEMO_SOURCE / "jiyi.toml")
+    assert (config.workers, config.scheduler, config.records_per_partition) == (0, "", 1000)
+    assert config.search_backend == "tantivy"
