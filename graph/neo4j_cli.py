@@ -1,4 +1,4 @@
-"""`jiyi neo4j sync` and `jiyi cypher "QUERY"`: the Neo4j mirror from the command line.
+"""`jiyi neo4j sync`, `jiyi neo4j bulk-files` and `jiyi cypher "QUERY"`: the Neo4j mirror from the command line.
 
 Registered in jiyi/cli.py with
     app.add_typer(neo4j_app, name="neo4j")
@@ -60,6 +60,39 @@ def sync_command(uri: str = UriOption, user: str = UserOption, password: str = P
     except JiyiError as error:
         fail(error)
     typer.echo(report.line())
+
+
+@neo4j_app.command("bulk-files")
+def bulk_files_command(out: Path = typer.Option(..., "--out", "-o", help="Folder for the CSV files (made, or "
+                                               "replaced whole when an earlier bulk-files wrote it)."),
+                       database: str = DatabaseOption,
+                       include_restricted: bool = typer.Option(False, "--include-restricted",
+                                                               help="Restricted records too, each node marked "
+                                                               "public: true|false. Only for a staff-only Neo4j."),
+                       workspace: Path = WorkspaceOption,
+                       quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars.")) -> None:
+    """Write CSV files for Neo4j's offline importer and print the `neo4j-admin` command that loads them.
+
+    For a first load of a large graph (beyond ~10M nodes) into an empty database, where the
+    sync's Bolt transactions and in-memory comparison no longer pay. The files carry the sync's own bookkeeping,
+    so after the import `jiyi neo4j sync` writes only what changed (its first run also creates
+    the `uri` constraint and lookup indexes). See docs/neo4j-bulk-import.md.
+    """
+    from jiyi.build import open_workspace
+
+    from .neo4j_import import write_bulk_files
+
+    try:
+        ws, _ = open_workspace(workspace)
+        files = write_bulk_files(ws, out, include_restricted=include_restricted, database=database,
+                                 reporter=Reporter(quiet=quiet))
+    except JiyiError as error:
+        fail(error)
+    typer.echo(files.line())
+    typer.echo(f"Stop Neo4j (the import replaces database {database!r}), then run:\n")
+    typer.echo(files.command(database))
+    typer.echo("\nthen start Neo4j and run `jiyi neo4j sync` once: it creates the constraint and indexes and "
+               "writes only what changed since these files.")
 
 
 def cypher_command(query: str = typer.Argument(..., help="A read-only Cypher query, e.g. "

@@ -3,6 +3,7 @@
     python tools/neo4j_server.py fetch           # jars into ~/.cache/jiyi/neo4j-<version>/lib (once)
     python tools/neo4j_server.py start [--port 7687] [--password …]   # in the background
     python tools/neo4j_server.py stop
+    python tools/neo4j_server.py admin --home H -- database import full …   # neo4j-admin, on a stopped server
 
 Neo4j publishes no server tarball on Maven Central, but the `org.neo4j:neo4j` artifact
 brings the whole Community server with it (kernel, Cypher, Bolt, and the entry point
@@ -181,11 +182,7 @@ def start(lib: Path, home: Path, *, password: str = DEV_PASSWORD, bolt_port: int
     classpath = f"{lib}/*"
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(conf)}
     if not (home / "data" / "databases").exists():
-        admin = subprocess.run([java, "-Xmx256m", "-cp", classpath, ADMIN_TOOL, "dbms", "set-initial-password", password],
-                               env=env, capture_output=True, text=True)
-        if admin.returncode != 0:
-            raise ServerError(f"neo4j-admin set-initial-password failed (exit {admin.returncode}):\n"
-                              f"{admin.stdout}{admin.stderr}")
+        set_initial_password(java, classpath, env, password)
     command = [java, f"-Xms{HEAP}", f"-Xmx{HEAP}", "-XX:+UseG1GC", "-XX:ActiveProcessorCount=1",
                "-cp", classpath, ENTRY_POINT, f"--home-dir={home}", f"--config-dir={conf}"]
     with open(home / "logs" / "console.log", "ab") as console:
@@ -199,6 +196,42 @@ def start(lib: Path, home: Path, *, password: str = DEV_PASSWORD, bolt_port: int
         raise
     pid_file(home).write_text(f"{process.pid} {bolt_port}\n", encoding="utf-8")  # only for a server that answered
     return server
+
+
+def set_initial_password(java: str, classpath: str, env: dict[str, str], password: str) -> None:
+    admin = subprocess.run([java, "-Xmx256m", "-cp", classpath, ADMIN_TOOL, "dbms", "set-initial-password", password],
+                           env=env, capture_output=True, text=True)
+    if admin.returncode != 0:
+        raise ServerError(f"neo4j-admin set-initial-password failed (exit {admin.returncode}):\n"
+                          f"{admin.stdout}{admin.stderr}")
+
+
+def admin_import(lib: Path, home: Path, arguments: list[str], *, password: str = DEV_PASSWORD,
+                 heap: str = "1g") -> subprocess.CompletedProcess:
+    """Run `neo4j-admin ARGUMENTS` (`database import full …`) on HOME's database; Neo4j must not be running there.
+
+    The arguments are those after `neo4j-admin` in the command `jiyi neo4j bulk-files` prints.
+    On a new HOME the password is set first: start() sets it only when HOME has no
+    database yet, and after an import it has one.
+    """
+    java = java_executable()
+    already = running_server(home, password)
+    if already is not None:
+        raise ServerError(f"a Neo4j is running from {home} (pid {already.pid}): stop it before importing "
+                          "(`python tools/neo4j_server.py stop`)")
+    home.mkdir(parents=True, exist_ok=True)
+    conf = home / "conf" if (home / "conf" / "neo4j.conf").is_file() else write_config(home, free_port())
+    classpath = f"{lib}/*"
+    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(conf)}
+    if not (home / "data" / "dbms" / "auth.ini").exists():
+        set_initial_password(java, classpath, env, password)
+    # In HOME, so that files the tool leaves in its working folder (the importer's import.report) stay there.
+    done = subprocess.run([java, f"-Xmx{heap}", "-cp", classpath, ADMIN_TOOL, *arguments],
+                          env=env, capture_output=True, text=True, cwd=home)
+    if done.returncode != 0:
+        raise ServerError(f"neo4j-admin {' '.join(arguments[:3])} failed (exit {done.returncode}):\n"
+                          f"{done.stdout[-4000:]}{done.stderr[-4000:]}")
+    return done
 
 
 def wait_for_bolt(server: Neo4jServer, timeout: float) -> None:
@@ -236,18 +269,27 @@ def running_server(home: Path, password: str = DEV_PASSWORD) -> Neo4jServer | No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="A local Neo4j Community server from Maven Central, for Jiyi's "
                                      "development and tests.")
-    parser.add_argument("action", choices=["fetch", "start", "stop"])
+    parser.add_argument("action", choices=["fetch", "start", "stop", "admin"])
     parser.add_argument("--version", default=NEO4J_VERSION, help=f"Neo4j version (default {NEO4J_VERSION}).")
     parser.add_argument("--home", type=Path, help="Server home: conf, data, logs (default: beside the jars, kept).")
     parser.add_argument("--port", type=int, default=7687, help="Bolt port on 127.0.0.1 (default 7687).")
     parser.add_argument("--password", default=os.environ.get("NEO4J_PASSWORD", DEV_PASSWORD),
                         help="Password of user neo4j, set on the first start (default: $NEO4J_PASSWORD or "
                         f"{DEV_PASSWORD}).")
-    args = parser.parse_args(argv)
+    # admin: neo4j-admin's own arguments follow `--`, e.g. `admin --home H -- database import full --nodes=…`
+    # (the command `jiyi neo4j bulk-files` prints, without `neo4j-admin`); on a new --home the password is set first.
+    argv = list(sys.argv[1:] if argv is None else argv)
+    admin_arguments = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     home = args.home or version_dir(args.version) / "home"
     try:
         if args.action == "fetch":
             print(fetch(args.version))
+        elif args.action == "admin":
+            if not admin_arguments:
+                parser.error("admin needs neo4j-admin's arguments after --, e.g. admin --home H -- database import full …")
+            done = admin_import(fetch(args.version), home, admin_arguments, password=args.password)
+            print(done.stdout[-2000:], end="")
         elif args.action == "start":
             server = start(fetch(args.version), home, password=args.password, bolt_port=args.port, detach=True)
             print(f"Neo4j {args.version} at {server.uri} (user {USER}); data and logs in {home}")
