@@ -11,8 +11,9 @@ reads offline.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-
 from urllib.parse import quote
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, serialize
@@ -75,27 +76,35 @@ def write_public_exports(ws: Workspace, base_uri: str) -> None:
         json.dump(context(base_uri), out, ensure_ascii=False, indent=1)
 
 
-def write_record_exports(ws: Workspace, base_uri: str, records: dict[str, list[Triple]]) -> None:
+def write_record_exports(ws: Workspace, base_uri: str, records: Iterable[tuple[str, list[Triple]]]) -> None:
     """Each public record's own triples, and the descriptions of the nodes they point at, as Turtle and JSON-LD.
 
-    A record's IIIF manifest links these files (seeAlso). The folder is written afresh on
-    every build, so a record that is no longer public loses its files.
+    `records` gives (record id, triples) pairs, one record at a time: only one record's
+    triples are held at once. A record's IIIF manifest links these files (seeAlso). The folder
+    is written afresh on every build, so a record that is no longer public loses its files.
     """
     folder = ws.public_graph_dir / "records"
     folder.mkdir(parents=True, exist_ok=True)
     prefixes = {**PREFIXES, "jiyi": Minter(base_uri).jiyi}
-    names = set()
-    for record_id, triples in records.items():
-        name = quote(record_id, safe="")
-        names |= {f"{name}.ttl", f"{name}.jsonld"}
-        grouped = sorted(set(triples), key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
-        with atomic_writer(folder / f"{name}.ttl", "wb") as out:
-            serialize(grouped, out, format=RdfFormat.TURTLE, prefixes=prefixes)
-        with atomic_writer(folder / f"{name}.jsonld", "wb") as out:
-            write_jsonld(out, grouped, base_uri)
-    for stale in folder.iterdir():
-        if stale.name not in names:
-            stale.unlink()
+    # The names written by this build, to delete the others after: kept in SQLite's private
+    # temporary database (deleted when closed), as a set they would grow with the records.
+    written = sqlite3.connect("")
+    try:
+        written.execute("CREATE TABLE name (name TEXT PRIMARY KEY) WITHOUT ROWID")
+        for record_id, triples in records:
+            name = quote(record_id, safe="")
+            written.executemany("INSERT OR IGNORE INTO name VALUES (?)", ((f"{name}.ttl",), (f"{name}.jsonld",)))
+            grouped = sorted(set(triples), key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
+            with atomic_writer(folder / f"{name}.ttl", "wb") as out:
+                serialize(grouped, out, format=RdfFormat.TURTLE, prefixes=prefixes)
+            with atomic_writer(folder / f"{name}.jsonld", "wb") as out:
+                write_jsonld(out, grouped, base_uri)
+        for stale in folder.iterdir():
+            # quote() writes ASCII names only: any other name is not this build's (and may not be valid UTF-8).
+            if not stale.name.isascii() or written.execute("SELECT 1 FROM name WHERE name = ?", (stale.name,)).fetchone() is None:
+                stale.unlink()
+    finally:
+        written.close()
 
 
 def _write_jsonld(stream, store, graphs: list[NamedNode], base_uri: str) -> int:
