@@ -104,7 +104,9 @@ class Resolver:
             entity = entities.setdefault(key, entity)
             if mention.text != entity.label and mention.text not in entity.aliases:
                 entity.aliases.append(mention.text)
-            in_records = seen_records.setdefault(key, set(entity.record_ids))
+            in_records = seen_records.get(key)
+            if in_records is None:  # not setdefault: its default, a copy of every record id so far, is made every time
+                in_records = seen_records[key] = set(entity.record_ids)
             if mention.record_id not in in_records:
                 in_records.add(mention.record_id)
                 entity.record_ids.append(mention.record_id)
