@@ -94,6 +94,27 @@ def read_meta(folder: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def facet_aggregations(facets: Iterable[str], size: int) -> dict:
+    """The terms aggregations of the facet counts, in the form tantivy and OpenSearch both read."""
+    spec = {}
+    for key in facets:
+        if key == "year":  # every year, in order: what a year-range control needs
+            spec[key] = {"terms": {"field": "year", "size": 500, "order": {"_key": "asc"}}}
+        else:
+            spec[key] = {"terms": {"field": FACET_FIELDS[key], "size": size}}
+    return spec
+
+
+def highlight_words(parsed: ParsedQuery, tokenizer: Tokenizer) -> list[str]:
+    """The words a snippet marks, whichever engine found the hit, so both show the same snippets."""
+    words = []
+    for term in parsed.terms():
+        folded = fold(term).strip()
+        words += [folded] if folded else []
+        words += [w for piece in folded.split() for w in tokenizer.query_words(piece)]
+    return sorted(set(words), key=len, reverse=True)  # longest first: 遵义会议 before 会议
+
+
 def open_backend(folder: Path, meta: dict, tokenizer: Tokenizer | None = None):
     """The backend a theme's theme.json names: its tantivy index in `folder`, or its index on OpenSearch.
     A public folder's theme.json names only the public index, so a public reader cannot reach the internal one."""
@@ -263,22 +284,12 @@ class TantivyBackend:
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in should])
 
     def facet_counts(self, searcher, query, size: int) -> dict[str, list[tuple[str, int]]]:
-        spec = {}
-        for key in self.facets:
-            if key == "year":  # every year, in order: what a year-range control needs
-                spec[key] = {"terms": {"field": "year", "size": 500, "order": {"_key": "asc"}}}
-            else:
-                spec[key] = {"terms": {"field": FACET_FIELDS[key], "size": size}}
+        spec = facet_aggregations(self.facets, size)
         answer = searcher.aggregate(query, spec) if spec else {}
         return {key: [(str(b["key"]), b["doc_count"]) for b in answer.get(key, {}).get("buckets", [])] for key in self.facets}
 
     def highlight_words(self, parsed: ParsedQuery) -> list[str]:
-        words = []
-        for term in parsed.terms():
-            folded = fold(term).strip()
-            words += [folded] if folded else []
-            words += [w for piece in folded.split() for w in self.tokenizer.query_words(piece)]
-        return sorted(set(words), key=len, reverse=True)  # longest first: 遵义会议 before 会议
+        return highlight_words(parsed, self.tokenizer)
 
     def _hit(self, rank: int, score: float, stored: dict, words: list[str]) -> Hit:
         def first(name: str) -> str:  # stored fields come back as lists; the shown ones as UTF-8 bytes

@@ -26,7 +26,8 @@ import httpx
 from jiyi.errors import JiyiError
 
 from .documents import SearchDocument, Tokenizer, fold
-from .index import FACET_FIELDS, KEYWORD_FIELDS, TITLE_BOOST, Hit, SearchRequest, SearchResult, check_request
+from .index import (FACET_FIELDS, KEYWORD_FIELDS, TITLE_BOOST, Hit, SearchRequest, SearchResult, check_request,
+                    facet_aggregations, highlight_words)
 from .query import ParsedQuery, parse_query
 from .snippets import snippet
 
@@ -268,22 +269,10 @@ class OpenSearchBackend:
         return {"bool": {"should": should}}
 
     def facet_aggregations(self, size: int) -> dict:
-        aggregations = {}
-        for key in self.facets:
-            if key == "year":  # every year, in order: what a year-range control needs
-                aggregations[key] = {"terms": {"field": "year", "size": 500, "order": {"_key": "asc"}}}
-            else:
-                aggregations[key] = {"terms": {"field": FACET_FIELDS[key], "size": size}}
-        return aggregations
+        return facet_aggregations(self.facets, size)
 
     def highlight_words(self, parsed: ParsedQuery) -> list[str]:
-        """The words a snippet marks: as TantivyBackend.highlight_words, so both engines show the same snippets."""
-        words = []
-        for term in parsed.terms():
-            folded = fold(term).strip()
-            words += [folded] if folded else []
-            words += [w for piece in folded.split() for w in self.tokenizer.query_words(piece)]
-        return sorted(set(words), key=len, reverse=True)  # longest first: 遵义会议 before 会议
+        return highlight_words(parsed, self.tokenizer)
 
     @staticmethod
     def _hit(rank: int, found: dict, words: list[str]) -> Hit:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 COMPLETE = ".complete"  # written last by fetch_jars: a lib folder without it is a half-done fetch
@@ -66,3 +68,31 @@ def port_is_free(port: int, *, reuse_address: bool = False) -> bool:
         except OSError:
             return False
         return True
+
+
+def process_running(process: subprocess.Popen | None, pid: int | None) -> bool:
+    """Whether a server runs: the child this process started, or the pid a pid file named."""
+    if process is not None:
+        return process.poll() is None
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def stop_process(process: subprocess.Popen | None, pid: int | None, timeout: float = 60) -> None:
+    """SIGTERM lets a Java server close its stores; SIGKILL only if it hangs past `timeout`."""
+    if not process_running(process, pid):
+        return
+    pid = process.pid if process is not None else pid
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process_running(process, pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if process_running(process, pid):
+        os.kill(pid, signal.SIGKILL)
+    if process is not None:
+        process.wait(timeout=10)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 # java_servers.py sits beside this file; put its folder on the path however this file is
 # loaded (run as a script, or by path from the tests).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from java_servers import cache_root, fetch_jars, free_port, port_is_free  # noqa: E402
+from java_servers import cache_root, fetch_jars, free_port, port_is_free, process_running, stop_process  # noqa: E402
 
 NEO4J_VERSION = os.environ.get("JIYI_NEO4J_VERSION", "5.26.30")  # newest 5.26 LTS on Maven Central (Nov 2026)
 MAVEN_COORDINATES = "org.neo4j:neo4j"  # the Community server, Bolt included (org.neo4j:neo4j-bolt comes with it)
@@ -129,29 +128,11 @@ class Neo4jServer:
         return "\n".join(tails) or f"(no logs in {self.home / 'logs'})"
 
     def running(self) -> bool:
-        if self.process is not None:
-            return self.process.poll() is None
-        if self.pid is None:
-            return False
-        try:
-            os.kill(self.pid, 0)
-        except OSError:
-            return False
-        return True
+        return process_running(self.process, self.pid)
 
     def stop(self, timeout: float = 60) -> None:
         """SIGTERM lets Neo4j check-point and close its stores; SIGKILL only if it hangs."""
-        if not self.running():
-            return
-        pid = self.process.pid if self.process is not None else self.pid
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while self.running() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if self.running():
-            os.kill(pid, signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait(timeout=10)
+        stop_process(self.process, self.pid, timeout)
         pid_file(self.home).unlink(missing_ok=True)
 
 

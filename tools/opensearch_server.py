@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -43,7 +42,7 @@ from pathlib import Path
 # java_servers.py sits beside this file; put its folder on the path however this file is
 # loaded (run as a script, or by path from the tests).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from java_servers import cache_root, fetch_jars, free_port, port_is_free  # noqa: E402
+from java_servers import cache_root, fetch_jars, free_port, port_is_free, process_running, stop_process  # noqa: E402
 
 OPENSEARCH_VERSION = os.environ.get("JIYI_OPENSEARCH_VERSION", "2.19.6")  # newest 2.x on Maven Central that runs on Java 17
 LOG4J_VERSION = "2.25.4"  # the log4j-api version org.opensearch:opensearch 2.19.6 depends on; core must match it
@@ -187,29 +186,11 @@ class OpenSearchServer:
         return f"--- {log} ---\n" + "\n".join([line for line in text if not line.startswith("\tat ")][-lines:])
 
     def running(self) -> bool:
-        if self.process is not None:
-            return self.process.poll() is None
-        if self.pid is None:
-            return False
-        try:
-            os.kill(self.pid, 0)
-        except OSError:
-            return False
-        return True
+        return process_running(self.process, self.pid)
 
     def stop(self, timeout: float = 60) -> None:
         """SIGTERM lets OpenSearch close its shards; SIGKILL only if it hangs."""
-        if not self.running():
-            return
-        pid = self.process.pid if self.process is not None else self.pid
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while self.running() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if self.running():
-            os.kill(pid, signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait(timeout=10)
+        stop_process(self.process, self.pid, timeout)
         pid_file(self.node).unlink(missing_ok=True)
 
 
