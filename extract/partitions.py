@@ -100,9 +100,25 @@ def output_file(extract_dir: Path, count: int, index: int) -> Path:
     return generation_dir(extract_dir, count) / f"mentions-{index:04d}.jsonl"
 
 
+def allow_open_files(count: int) -> None:
+    """Raise this process's limit on open files to hold `count` more: Debian's default soft
+    limit, 1,024, is below MAX_PARTITIONS plus what a process already has open."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            raise JiyiError("E224", f"splitting the records into {count} partitions needs {wanted} open files; "
+                            f"this system allows {hard}", "raise the limit (`ulimit -n`) or set a larger "
+                            "[extract] records_per_partition in jiyi.toml")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def split(records: Iterable[Record], count: int, folder: Path, fingerprint: str) -> list[Shard]:
     """Write each record to its partition's file; hash each partition's lines as they go."""
     folder.mkdir(parents=True, exist_ok=True)
+    allow_open_files(count)
     paths = [folder / f"records-{index:04d}.jsonl" for index in range(count)]
     digests = [hashlib.sha256(fingerprint.encode()) for _ in range(count)]
     sizes = [0] * count

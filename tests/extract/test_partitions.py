@@ -184,3 +184,20 @@ def test_a_worker_whose_extractor_differs_refuses_the_work():
     job = ExtractorJob(DEFAULT_PIPELINE, [], fingerprint="0" * 64)  # not what this installation computes
     with pytest.raises(RuntimeError, match="E220 .* another extractor than the build"):
         extract_records([{"id": "X-1", "title": "毛泽东在延安"}], job)
+
+
+def test_splitting_into_the_most_partitions_fits_under_a_default_open_file_limit(tmp_path):
+    """1,024 partitions keep 1,024 files open; a process started with Debian's default soft limit
+    (1,024) raises it for itself rather than failing with 'Too many open files'."""
+    script = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\n"
+        "from jiyi.extract.partitions import MAX_PARTITIONS, split\n"
+        "from jiyi.model import Record\n"
+        "records = [Record(id=f'R-{n}', title='t', record_set='s') for n in range(3000)]\n"
+        "shards = split(records, MAX_PARTITIONS, Path(sys.argv[1]), 'f')\n"
+        "print(len(shards), sum(s.size for s in shards))\n")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "split")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [str(partitions.MAX_PARTITIONS), "3000"]
