@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from jiyi.config import Config
@@ -17,12 +18,13 @@ from .relate import relate
 from .resolve import Resolver
 
 
-def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter) -> StageResult:
+def run(ws: Workspace, config: Config, records: Collection[Record], reporter: Reporter) -> StageResult:
+    """`records` is walked several times (a jiyi.build.RecordFile reads records.jsonl each time)."""
     problems: list[Problem] = []
     dictionaries = existing_files(ws, config.dictionaries, "dictionaries", problems)
     alias_files = existing_files(ws, config.aliases, "aliases", problems)
     mentions, done = extract_all(ws, config, records, dictionaries, reporter)
-    by_id = {r.id: r for r in records}
+    by_id = {r.id: r for r in records}  # the cross-record steps hold every record and mention (docs/scaling.md)
     try:
         resolver = Resolver(alias_files=alias_files)
     except ValueError as error:  # a malformed alias table: its message names file and line
@@ -42,7 +44,7 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
     return StageResult("extract", counts, problems)
 
 
-def extract_all(ws: Workspace, config: Config, records: list[Record], dictionaries: list[Path],
+def extract_all(ws: Workspace, config: Config, records: Collection[Record], dictionaries: list[Path],
                 reporter: Reporter) -> tuple[list[Mention], PartitionCounts]:
     """Every record's mentions, before resolution: reused when the record and the extractor are
     unchanged since the last run, extracted otherwise, in partitions on Dask (extract/partitions.py)."""

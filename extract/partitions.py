@@ -37,7 +37,7 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator
 
 from jiyi.errors import JiyiError
 from jiyi.model import Mention, Record, atomic_writer, from_dict, to_dict
@@ -304,7 +304,7 @@ class PartitionedExtraction:
         self.job = job
         self.counts = PartitionCounts()
 
-    def run(self, records: list[Record], reporter, *, per_partition: int = RECORDS_PER_PARTITION,
+    def run(self, records: Collection[Record], reporter, *, per_partition: int = RECORDS_PER_PARTITION,
             workers: int = 0, scheduler: str = "") -> int:
         """Bring every partition file up to date; returns the partition count."""
         count = partition_count(len(records), per_partition)
@@ -386,7 +386,7 @@ def _done(value) -> Future:
     return future
 
 
-def read_mentions(extract_dir: Path, count: int, records: list[Record]) -> list[Mention]:
+def read_mentions(extract_dir: Path, count: int, records: Iterable[Record]) -> list[Mention]:
     """Every record's mentions from the partition files, in the order of the records."""
     by_record: dict[str, list[dict]] = {}
     for index in range(count):
