@@ -32,9 +32,11 @@ import logging
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from collections import deque
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Iterable, Iterator
@@ -221,6 +223,28 @@ class InlineRunner:
         pass
 
 
+@contextmanager
+def main_module_hidden():
+    """Start worker processes without re-running this process's __main__ in them.
+
+    Dask starts local workers with multiprocessing's spawn, which runs the parent's __main__
+    again in each child (by its file, or its module name). Workers need nothing from it, and a
+    __main__ that is not a guarded script fails or runs twice there: a Streamlit page (the app,
+    or AppTest in the tests), a notebook. Hidden while the workers start, put back after.
+    """
+    main = sys.modules.get("__main__")
+    spec, path = getattr(main, "__spec__", None), getattr(main, "__file__", None)
+    main.__spec__ = None  # spawn reads the attribute, so it stays, empty
+    if path is not None:
+        del main.__file__
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
+
+
 class DaskRunner:
     """Dask's local worker processes, or the workers of the cluster whose scheduler is at `scheduler`."""
 
@@ -244,8 +268,9 @@ class DaskRunner:
             self.workers = len(self.client.scheduler_info().get("workers", {}))
         else:
             # One thread per process: extraction is Python code, threads would share one core.
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+            with main_module_hidden():
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
             self.workers = workers
 

@@ -115,6 +115,24 @@ def test_local_worker_processes_give_what_one_process_gives(built_demo, tmp_path
     assert outputs(ws) == before
 
 
+def test_worker_processes_start_whatever_runs_as_main(built_demo, tmp_path, monkeypatch):
+    """Spawned workers re-run the parent's __main__; one that fails there (a Streamlit page, as
+    AppTest leaves it in this process) must not stop them."""
+    import types
+
+    page = tmp_path / "page.py"
+    page.write_text("raise LookupError('a page that only runs inside its app')\n", encoding="utf-8")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    ws = copy_built(built_demo, tmp_path / "demo", per_partition=10)
+    before = outputs(ws)
+    shutil.rmtree(ws.extract_dir)
+    counts = extract(ws, workers=2)
+    assert counts["records extracted"] == 93 and outputs(ws) == before
+    assert fake_main.__file__ == str(page)  # put back once the workers started
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
