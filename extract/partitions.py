@@ -176,6 +176,15 @@ def previous_entries(extract_dir: Path, count: int, index: int) -> dict[str, lis
 # ---------------------------------------------------------------- on a worker
 
 _LOADED: dict[str, list] = {}  # fingerprint → the components, built once per worker process (the model takes seconds)
+_DICTIONARIES: tempfile.TemporaryDirectory | None = None  # where a worker keeps the dictionaries it was sent
+
+
+def _dictionary_folder() -> Path:
+    """A private folder for this process, removed when it exits (a worker keeps nothing behind)."""
+    global _DICTIONARIES
+    if _DICTIONARIES is None:
+        _DICTIONARIES = tempfile.TemporaryDirectory(prefix="jiyi-dictionaries-")
+    return Path(_DICTIONARIES.name)
 
 
 def extract_records(records: list[dict], job: ExtractorJob) -> list[list[dict]]:
@@ -186,7 +195,7 @@ def extract_records(records: list[dict], job: ExtractorJob) -> list[list[dict]]:
 
 def _load(job: ExtractorJob) -> list:
     """The extractor, after checking it is the one the build asked for."""
-    folder = Path(tempfile.gettempdir()) / f"jiyi-dictionaries-{job.fingerprint[:16]}"
+    folder = _dictionary_folder() / job.fingerprint[:16]
     paths = []
     for number, (name, content) in enumerate(job.dictionaries):
         path = folder / str(number) / name  # the file's own name: it is part of the fingerprint
