@@ -94,6 +94,20 @@ def read_meta(folder: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def document_fields(doc: SearchDocument) -> dict:
+    """A SearchDocument as the fields every engine indexes (the mapping in docs/search.md)."""
+    fields = {"id": doc.id, **{name: getattr(doc, name) for name in SHOWN_FIELDS}, "date_key": doc.date_key,
+              "title_tokens": " ".join(doc.title_tokens), "tokens": " ".join(doc.tokens),
+              "pinyin": " ".join(doc.pinyin)}
+    for name in KEYWORD_FIELDS:
+        value = getattr(doc, name)
+        if value:  # no empty value: "" would show up as a facet value of its own
+            fields[name] = value
+    if doc.year is not None:
+        fields["year"] = doc.year
+    return fields
+
+
 def facet_aggregations(facets: Iterable[str], size: int) -> dict:
     """The terms aggregations of the facet counts, in the form tantivy and OpenSearch both read."""
     spec = {}
@@ -170,15 +184,9 @@ class TantivyBackend:
 
     @staticmethod
     def _fields(doc: SearchDocument) -> dict:
-        fields = {"id": doc.id, **{name: getattr(doc, name).encode("utf-8") for name in SHOWN_FIELDS}, "date_key": doc.date_key,
-                  "title_tokens": " ".join(doc.title_tokens), "tokens": " ".join(doc.tokens),
-                  "pinyin": " ".join(doc.pinyin)}
-        for name in KEYWORD_FIELDS:
-            value = getattr(doc, name)
-            if value:  # no empty value: "" would show up as a facet value of its own
-                fields[name] = value
-        if doc.year is not None:
-            fields["year"] = doc.year
+        fields = document_fields(doc)
+        for name in SHOWN_FIELDS:  # stored as bytes in the schema
+            fields[name] = fields[name].encode("utf-8")
         return fields
 
     # ------------------------------------------------------------------ query

@@ -27,7 +27,7 @@ from jiyi.errors import JiyiError
 
 from .documents import SearchDocument, Tokenizer, fold
 from .index import (FACET_FIELDS, KEYWORD_FIELDS, TITLE_BOOST, Hit, SearchRequest, SearchResult, check_request,
-                    facet_aggregations, highlight_words)
+                    document_fields, facet_aggregations, highlight_words)
 from .query import ParsedQuery, parse_query
 from .snippets import snippet
 
@@ -286,26 +286,13 @@ class OpenSearchBackend:
                    organisations=source.get("organisations", []))
 
 
-def document_source(doc: SearchDocument) -> dict:
-    """A SearchDocument as the JSON document the mapping expects (the same fields TantivyBackend indexes)."""
-    fields = {"id": doc.id, "title": doc.title, "text": doc.text, "date": doc.date, "date_key": doc.date_key,
-              "title_tokens": " ".join(doc.title_tokens), "tokens": " ".join(doc.tokens), "pinyin": " ".join(doc.pinyin)}
-    for name in KEYWORD_FIELDS:
-        value = getattr(doc, name)
-        if value:  # no empty value: "" would show up as a facet value of its own
-            fields[name] = value
-    if doc.year is not None:
-        fields["year"] = doc.year
-    return fields
-
-
 def _batches(documents: Iterable[SearchDocument], most: int) -> Iterator[tuple[list[bytes], int]]:
     """_bulk bodies (action and document lines) of at most `most` documents or BATCH_BYTES: one in memory at a time."""
     lines: list[bytes] = []
     size = count = 0
     for doc in documents:
         action = json.dumps({"index": {"_id": doc.id}}, ensure_ascii=False).encode("utf-8") + b"\n"
-        source = json.dumps(document_source(doc), ensure_ascii=False).encode("utf-8") + b"\n"
+        source = json.dumps(document_fields(doc), ensure_ascii=False).encode("utf-8") + b"\n"
         lines += [action, source]
         size += len(action) + len(source)
         count += 1

@@ -19,8 +19,8 @@ import pytest
 from jiyi.errors import JiyiError
 from jiyi.search.bench import DEMO_TEXTS, FACETS, sentences, synthetic
 from jiyi.search.documents import Tokenizer, make_document
-from jiyi.search.index import SearchRequest, TantivyBackend
-from jiyi.search.opensearch import MAPPING, OpenSearchBackend, document_source
+from jiyi.search.index import SearchRequest, TantivyBackend, document_fields
+from jiyi.search.opensearch import MAPPING, OpenSearchBackend
 
 from helpers import load_tool
 
@@ -212,7 +212,7 @@ def test_the_documented_mapping_is_the_one_the_backend_creates():
     guide = (Path(__file__).resolve().parents[2] / "docs" / "search.md").read_text(encoding="utf-8")
     documented = json.loads(re.search(r"```json\n(.*?)```", guide, re.S).group(1))
     assert documented["mappings"] == MAPPING
-    assert set(document_source(make_document_for_mapping())) == set(MAPPING["properties"])
+    assert set(document_fields(make_document_for_mapping())) == set(MAPPING["properties"])
 
 
 def make_document_for_mapping():
