@@ -96,3 +96,13 @@ def stop_process(process: subprocess.Popen | None, pid: int | None, timeout: flo
         os.kill(pid, signal.SIGKILL)
     if process is not None:
         process.wait(timeout=10)
+
+
+def java_executable(what: str, error: type[Exception]) -> str:
+    """The java of $JAVA_HOME, else the one on PATH; `error` (the tool's own) names `what` needs it."""
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not java or not Path(java).exists():
+        raise error(f"java not found: {what} needs Java 17 or 21 "
+                    "(Debian: `apt-get install openjdk-17-jdk-headless`, or set JAVA_HOME)")
+    return java

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 # java_servers.py sits beside this file; put its folder on the path however this file is
 # loaded (run as a script, or by path from the tests).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import java_servers  # noqa: E402
 from java_servers import cache_root, fetch_jars, free_port, port_is_free, process_running, stop_process  # noqa: E402
 
 NEO4J_VERSION = os.environ.get("JIYI_NEO4J_VERSION", "5.26.30")  # newest 5.26 LTS on Maven Central (Nov 2026)
@@ -65,12 +65,7 @@ def lib_dir(version: str = NEO4J_VERSION) -> Path:
 
 
 def java_executable() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
-    if not java or not Path(java).exists():
-        raise ServerError("java not found: Neo4j 5.26 needs Java 17 or 21 "
-                          "(Debian: `apt-get install openjdk-17-jdk-headless`, or set JAVA_HOME)")
-    return java
+    return java_servers.java_executable("Neo4j 5.26", ServerError)
 
 
 def fetch(version: str = NEO4J_VERSION, *, quiet: bool = False) -> Path:

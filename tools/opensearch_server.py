@@ -42,6 +42,7 @@ from pathlib import Path
 # java_servers.py sits beside this file; put its folder on the path however this file is
 # loaded (run as a script, or by path from the tests).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import java_servers  # noqa: E402
 from java_servers import cache_root, fetch_jars, free_port, port_is_free, process_running, stop_process  # noqa: E402
 
 OPENSEARCH_VERSION = os.environ.get("JIYI_OPENSEARCH_VERSION", "2.19.6")  # newest 2.x on Maven Central that runs on Java 17
@@ -118,12 +119,7 @@ def install_dir(version: str = OPENSEARCH_VERSION) -> Path:
 
 
 def java_executable() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
-    if not java or not Path(java).exists():
-        raise ServerError("java not found: OpenSearch 2.19 needs Java 17 or 21 "
-                          "(Debian: `apt-get install openjdk-17-jdk-headless`, or set JAVA_HOME)")
-    return java
+    return java_servers.java_executable("OpenSearch 2.19", ServerError)
 
 
 def fetch(version: str = OPENSEARCH_VERSION, *, quiet: bool = False) -> Path:
