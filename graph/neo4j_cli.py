@@ -36,12 +36,14 @@ def password_or_fail(password: str) -> str:
     return password
 
 
+IncludeRestrictedOption = typer.Option(False, "--include-restricted", help="Restricted records too, each node "
+                                       "marked public: true|false. Only for a staff-only Neo4j.")
+
+
 @neo4j_app.command("sync")
 def sync_command(uri: str = UriOption, user: str = UserOption, password: str = PasswordOption,
                  database: str = DatabaseOption,
-                 include_restricted: bool = typer.Option(False, "--include-restricted",
-                                                         help="Mirror restricted records too, each node marked "
-                                                         "public: true|false. Only for a staff-only Neo4j."),
+                 include_restricted: bool = IncludeRestrictedOption,
                  workspace: Path = WorkspaceOption,
                  quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars; only the report.")) -> None:
     """Write the workspace's built graph to Neo4j; a rerun writes only what changed since the last sync.
@@ -66,9 +68,7 @@ def sync_command(uri: str = UriOption, user: str = UserOption, password: str = P
 def bulk_files_command(out: Path = typer.Option(..., "--out", "-o", help="Folder for the CSV files (made, or "
                                                "replaced whole when an earlier bulk-files wrote it)."),
                        database: str = DatabaseOption,
-                       include_restricted: bool = typer.Option(False, "--include-restricted",
-                                                               help="Restricted records too, each node marked "
-                                                               "public: true|false. Only for a staff-only Neo4j."),
+                       include_restricted: bool = IncludeRestrictedOption,
                        workspace: Path = WorkspaceOption,
                        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars.")) -> None:
     """Write CSV files for Neo4j's offline importer and print the `neo4j-admin` command that loads them.

@@ -67,3 +67,14 @@ def neo4j_server(tmp_path_factory):
         pytest.fail(f"could not start Neo4j: {error}")
     yield server.uri, server.user, server.password
     server.stop()
+
+
+@pytest.fixture
+def neo4j_db(neo4j_server):
+    """The server's `neo4j` database, emptied: Community has one database, so each test starts clean."""
+    import neo4j
+
+    uri, user, password = neo4j_server
+    with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n")
+    return neo4j_server

@@ -33,15 +33,6 @@ LABEL_CLASSES = {
 }
 
 
-@pytest.fixture
-def neo4j_db(neo4j_server):
-    """The server's `neo4j` database, emptied: Community has one database, so each test starts clean."""
-    uri, user, password = neo4j_server
-    with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver:
-        driver.execute_query("MATCH (n) DETACH DELETE n")
-    return neo4j_server
-
-
 def cypher(server, query: str, **params) -> list[dict]:
     uri, user, password = server
     with neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF") as driver:

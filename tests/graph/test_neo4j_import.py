@@ -29,15 +29,6 @@ from helpers import load_tool
 IMPORT_PASSWORD = "jiyi-import-password"
 
 
-@pytest.fixture
-def neo4j_db(neo4j_server):
-    """The shared server's `neo4j` database, emptied (as in test_neo4j.py)."""
-    uri, user, password = neo4j_server
-    with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver:
-        driver.execute_query("MATCH (n) DETACH DELETE n")
-    return neo4j_server
-
-
 def snapshot(uri: str, user: str, password: str) -> tuple[dict, dict]:
     """Every mirrored node (uri → labels, properties) and relationship ((start, type, predicate, end) → properties)."""
     with neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF") as driver:
