@@ -408,18 +408,17 @@ def _search_tokenizer():
 
 
 @st.cache_resource(show_spinner=False)
-def _search_backend(folder: str, mtime: float, meta_text: str):
+def _search_backend(folder: str, meta: str, mtime: float):
     from jiyi.search.index import open_backend
 
-    return open_backend(Path(folder), json.loads(meta_text), tokenizer=_search_tokenizer())
+    return open_backend(Path(folder), _json(meta, mtime), tokenizer=_search_tokenizer())
 
 
 def search_backend(theme: str):
     """The theme's public index (tantivy's folder, or the public index on OpenSearch), opened once;
     a rebuild (a new theme.json) opens the new one."""
     meta = public_path("search", theme, "theme.json")
-    text = json.dumps(_json(str(meta), _stamp(meta)), sort_keys=True)  # hashable, for the cache key
-    return _search_backend(str(public_path("search", theme)), _stamp(meta), text)
+    return _search_backend(str(public_path("search", theme)), str(meta), _stamp(meta))
 
 
 def search_export(backend, request, suffix: str, *, base_uri: str, query: dict) -> bytes:

@@ -164,9 +164,12 @@ def stop_tree(root) -> None:
 
 
 def forget_extraction(workspace: Path) -> None:
-    """Delete extraction's partitions (what `jiyi build --full` forgets), so that every worker count
-    extracts every record from scratch: a second `jiyi extract` would otherwise reuse the first's mentions."""
-    shutil.rmtree(workspace / "build" / "internal" / "extract", ignore_errors=True)
+    """Forget what `jiyi build --full` forgets, so that every worker count extracts every record from
+    scratch: a second `jiyi extract` would otherwise reuse the first's mentions."""
+    from jiyi.build import forget_reuse
+    from jiyi.workspace import Workspace
+
+    forget_reuse(Workspace(workspace))
 
 
 # ---------------------------------------------------------------- the machine and the results file

@@ -74,7 +74,6 @@ def _build(folder: Path, theme: ThemeSource, documents: list, scope: str, config
         where |= {"url": config.search_url, "index": f"{config.search_index_prefix}-{scope}-{theme.name}".lower()}
         with OpenSearchBackend(where["url"], where["index"], facets) as backend:
             count = backend.build(documents)
-        folder.mkdir(parents=True, exist_ok=True)
     else:
         count = TantivyBackend(folder, facets).build(documents, heap_bytes=50_000_000)
     selector = {key: getattr(theme, key) for key in ("record_sets", "concept", "aliases", "sparql") if getattr(theme, key)}
