@@ -12,7 +12,7 @@ from jiyi.workspace import Workspace
 
 from .cache import extractor_fingerprint
 from .curation import apply_curation
-from .partitions import ExtractorJob, PartitionCounts, PartitionedExtraction, read_mentions
+from .partitions import ExtractorJob, PartitionCounts, PartitionedExtraction
 from .pipeline import DEFAULT_PIPELINE
 from .relate import relate
 from .resolve import Resolver
@@ -23,8 +23,11 @@ def run(ws: Workspace, config: Config, records: Collection[Record], reporter: Re
     problems: list[Problem] = []
     dictionaries = existing_files(ws, config.dictionaries, "dictionaries", problems)
     alias_files = existing_files(ws, config.aliases, "aliases", problems)
+    # The cross-record steps hold every record and mention (docs/scaling.md). Read once here, the
+    # records are walked from memory by every step after, not read from records.jsonl again.
+    by_id = {r.id: r for r in records}
+    records = by_id.values()
     mentions, done = extract_all(ws, config, records, dictionaries, reporter)
-    by_id = {r.id: r for r in records}  # the cross-record steps hold every record and mention (docs/scaling.md)
     try:
         resolver = Resolver(alias_files=alias_files)
     except ValueError as error:  # a malformed alias table: its message names file and line
@@ -51,10 +54,10 @@ def extract_all(ws: Workspace, config: Config, records: Collection[Record], dict
     job = ExtractorJob(DEFAULT_PIPELINE, [(path.name, path.read_bytes()) for path in dictionaries],
                        extractor_fingerprint(DEFAULT_PIPELINE, dictionaries))
     extraction = PartitionedExtraction(ws.extract_dir, job)
-    count = extraction.run(records, reporter, per_partition=config.records_per_partition,
-                           workers=config.workers, scheduler=config.scheduler)
+    extraction.run(records, reporter, per_partition=config.records_per_partition,
+                   workers=config.workers, scheduler=config.scheduler)
     ws.legacy_extract_cache_file.unlink(missing_ok=True)  # one file for all records, before partitions
-    return read_mentions(ws.extract_dir, count, records), extraction.counts
+    return extraction.mentions(records), extraction.counts
 
 
 def existing_files(ws: Workspace, names: list[str], key: str, problems: list[Problem]) -> list[Path]:

@@ -10,7 +10,6 @@ import logging
 from pathlib import Path
 
 import jieba
-import jieba.posseg
 
 from jiyi.model import TEXT_FIELDS, EntityType, Mention, Record
 
@@ -45,7 +44,9 @@ class JiebaRecogniser:
                 if tag in TAG_TYPES:
                     self.dictionary_words[word] = tag
             self.tokenizer.load_userdict(str(path))
-        self.tagger = jieba.posseg.POSTokenizer(self.tokenizer)
+        from jieba import posseg  # here, not at the top: loading its tag table takes 1.3 s, and the
+        # default pipeline (and a build whose workers extract) never uses it
+        self.tagger = posseg.POSTokenizer(self.tokenizer)
         single, compound = SURNAMES_FILE.read_text(encoding="utf-8").split("\n", 1)
         self.surnames = tuple(compound.split()) + tuple(single.strip())
 

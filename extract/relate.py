@@ -14,6 +14,7 @@ Sentence co-occurrence is weak evidence, so it gets a low confidence a curator c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from jiyi.model import Assertion, Entity, EntityType, Mention, Record
 
@@ -29,7 +30,7 @@ CONTEXT_CONFIDENCE = 0.6
 MEMBER_CONFIDENCE = 0.7
 
 
-def relate(records: list[Record], mentions: list[Mention], entities: list[Entity]) -> list[Assertion]:
+def relate(records: Iterable[Record], mentions: list[Mention], entities: list[Entity]) -> list[Assertion]:
     by_record: dict[str, list[Mention]] = {}
     for mention in mentions:
         by_record.setdefault(mention.record_id, []).append(mention)

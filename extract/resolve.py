@@ -98,10 +98,21 @@ class Resolver:
         # `record_id not in entity.record_ids` quadratic (tens of minutes at 100,000 records).
         seen_records: dict[str, set[str]] = {}
         resolved: list[Mention] = []
+        # A name whose entity does not depend on its record (all but places and generic event
+        # names) gets the same key every time: found once, not once per mention.
+        known: dict[tuple[EntityType, str, str], str] = {}
         for mention in mentions:
-            key, entity = self.entity_for(mention, records.get(mention.record_id),
-                                          by_record[mention.record_id], places[mention.record_id])
-            entity = entities.setdefault(key, entity)
+            context_free = mention.type is not EntityType.LOC and not (
+                mention.type is EntityType.EVENT and mention.method.endswith("generic"))
+            key = known.get((mention.type, mention.text, mention.norm)) if context_free else None
+            if key is not None:
+                entity = entities[key]
+            else:
+                key, entity = self.entity_for(mention, records.get(mention.record_id),
+                                              by_record[mention.record_id], places[mention.record_id])
+                entity = entities.setdefault(key, entity)
+                if context_free:
+                    known[(mention.type, mention.text, mention.norm)] = key
             if mention.text != entity.label and mention.text not in entity.aliases:
                 entity.aliases.append(mention.text)
             in_records = seen_records.get(key)
