@@ -35,7 +35,7 @@ import socket
 import sys
 import tempfile
 from collections import deque
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,10 +187,15 @@ def _dictionary_folder() -> Path:
     return Path(_DICTIONARIES.name)
 
 
-def extract_records(records: list[dict], job: ExtractorJob) -> list[list[dict]]:
-    """Each record's mentions (before resolution), as dicts: the task a worker runs."""
+def extract_records(records: str, job: ExtractorJob) -> list[str]:
+    """The task a worker runs: records as JSON lines in, each record's mentions (before
+    resolution) as one JSON array out. Text both ways: Dask walks a task's arguments looking
+    for futures, and 10,000 records as dicts cost the build's process a second of that, on a
+    core the workers need; text also goes into the partition file as it is."""
     components = _LOADED.get(job.fingerprint) or _load(job)
-    return [[to_dict(m) for m in extract(from_dict(Record, record), components)] for record in records]
+    return [json.dumps([to_dict(m) for m in extract(from_dict(Record, json.loads(line)), components)],
+                       ensure_ascii=False)
+            for line in records.split("\n") if line]  # not splitlines(): it also splits at U+2028, which JSON leaves raw
 
 
 def _load(job: ExtractorJob) -> list:
@@ -254,10 +259,24 @@ def main_module_hidden():
             main.__file__ = path
 
 
+# Dask's housekeeping, slowed down for the local cluster. By default each worker samples its
+# task's stack every 10 ms for the dashboard's profiler (which Jiyi does not open) and each process
+# runs 20 ms ticks and 0.1–0.5 s monitors. Idle, that took 1.8 s of CPU per 10 s across the
+# scheduler and two workers, 0.2 s with these settings; busy, it slowed each worker's extraction
+# by some 7% on two cores.
+QUIET_LOCAL_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 class DaskRunner:
     """Dask's local worker processes, or the workers of the cluster whose scheduler is at `scheduler`."""
 
     def __init__(self, workers: int, scheduler: str = ""):
+        import dask
         from dask.distributed import Client, LocalCluster
 
         self.cluster = None
@@ -276,6 +295,7 @@ class DaskRunner:
                                 f"start at least one: `dask worker {scheduler}`, with the same Jiyi installed") from None
             self.workers = len(self.client.scheduler_info().get("workers", {}))
         else:
+            self.quiet = dask.config.set(QUIET_LOCAL_CLUSTER)  # until close(); the workers get it too
             # One thread per process: extraction is Python code, threads would share one core.
             with main_module_hidden():
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -290,6 +310,7 @@ class DaskRunner:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+            self.quiet.__exit__(None, None, None)
 
 
 def choose_runner(workers: int, scheduler: str, partitions: int, records: int) -> InlineRunner | DaskRunner:
@@ -309,23 +330,42 @@ def choose_runner(workers: int, scheduler: str, partitions: int, records: int) -
 class LazyRunner:
     """Chooses and starts its runner at the first partition with records to extract: after the
     partition count changed, every partition is rewritten from reused mentions, and starting
-    worker processes for none of them would cost seconds for nothing."""
+    worker processes for none of them would cost seconds for nothing.
+
+    `start_now` starts it at once, in a thread, for when every partition is to be extracted:
+    worker processes then start (seconds) while this process splits the records.
+    """
 
     def __init__(self, workers: int, scheduler: str, partitions: int, records: int):
         self.settings = (workers, scheduler, partitions, records)
-        self.runner: InlineRunner | DaskRunner | None = None
+        self.starting: Future | None = None
+
+    def start_now(self) -> None:
+        if self.starting is None:
+            starter = ThreadPoolExecutor(1, "jiyi-start-workers")
+            self.starting = starter.submit(choose_runner, *self.settings)
+            starter.shutdown(wait=False)  # its thread ends once the runner has started
+
+    @property
+    def runner(self) -> InlineRunner | DaskRunner | None:
+        return self.starting.result() if self.starting else None  # raises what starting raised (E221, E223)
 
     @property
     def workers(self) -> int:
-        return self.runner.workers if self.runner else 1
+        return self.runner.workers if self.starting else 1
 
     def submit(self, function, *args):
-        self.runner = self.runner or choose_runner(*self.settings)
+        self.start_now()
         return self.runner.submit(function, *args)
 
     def close(self) -> None:
-        if self.runner:
-            self.runner.close()
+        if self.starting is None:
+            return
+        try:
+            runner = self.starting.result()
+        except Exception:
+            return  # it never started: the error was raised where the runner was used, if it was
+        runner.close()
 
 
 # ---------------------------------------------------------------- the driver
@@ -337,35 +377,50 @@ class PartitionedExtraction:
         self.extract_dir = extract_dir
         self.job = job
         self.counts = PartitionCounts()
+        self.found: dict[str, list[Mention]] = {}  # record id → its mentions, before resolution
 
     def run(self, records: Collection[Record], reporter, *, per_partition: int = RECORDS_PER_PARTITION,
             workers: int = 0, scheduler: str = "") -> int:
-        """Bring every partition file up to date; returns the partition count."""
+        """Bring every partition file up to date, and gather every record's mentions; returns the partition count."""
         count = partition_count(len(records), per_partition)
         splitting = self.extract_dir / f".split.writing-{os.getpid()}"  # build.py removes it if the build is killed
+        runner = LazyRunner(workers, scheduler, count, len(records))
         try:
+            if not any(self.extract_dir.glob("p[0-9][0-9][0-9][0-9]")):
+                runner.start_now()  # nothing to reuse: every partition will be extracted
             shards = split(records, count, splitting, self.job.fingerprint)
-            todo = []
+            todo, reused = [], []
             for shard in shards:
                 if read_header(output_file(self.extract_dir, count, shard.index)).get("input") == shard.digest:
                     self.counts.partitions_reused += 1
                     self.counts.records_reused += shard.size
+                    reused.append(shard)
                 else:
                     todo.append(shard)
             if todo:
-                runner = LazyRunner(workers, scheduler, len(todo), sum(shard.size for shard in todo))
-                try:
-                    for _ in reporter.track(self._completed(todo, count, runner), "extract", total=len(todo)):
-                        pass
-                finally:
-                    runner.close()
+                runner.settings = (workers, scheduler, len(todo), sum(shard.size for shard in todo))
+                for _ in reporter.track(self._completed(todo, count, runner), "extract", total=len(todo)):
+                    pass
         finally:
+            runner.close()
             shutil.rmtree(splitting, ignore_errors=True)
+        for shard in reused:
+            for entry in read_entries(output_file(self.extract_dir, count, shard.index)):
+                self.keep(entry["record_id"], entry["mentions"])
         # Only now: the old generation fed this one's partitions until the last was written.
         for folder in self.extract_dir.glob("p[0-9][0-9][0-9][0-9]"):
             if folder != generation_dir(self.extract_dir, count):
                 shutil.rmtree(folder, ignore_errors=True)
         return count
+
+    def keep(self, record_id: str, mentions: list[dict]) -> None:
+        """Hold a record's mentions for the cross-record steps. Done as each partition completes,
+        so the conversion runs while the workers extract, not after."""
+        self.found[record_id] = [from_dict(Mention, m) for m in mentions]
+
+    def mentions(self, records: Iterable[Record]) -> list[Mention]:
+        """Every record's mentions, in the order of the records."""
+        return [m for record in records for m in self.found.get(record.id, [])]
 
     def _completed(self, todo: list[Shard], count: int, runner) -> Iterator[Shard]:
         """Submit partitions a few at a time (memory stays bounded), write each in submission order."""
@@ -388,9 +443,11 @@ class PartitionedExtraction:
             with atomic_writer(output_file(self.extract_dir, count, shard.index)) as out:
                 out.write(json.dumps({"partition": shard.index, "of": count, "input": shard.digest}) + "\n")
                 for (record_id, key), reused in zip(keys, reused_mentions):
-                    mentions = reused if reused is not None else by_key[key]
-                    out.write(json.dumps({"key": key, "record_id": record_id, "mentions": mentions},
-                                         ensure_ascii=False) + "\n")
+                    mentions = by_key[key] if reused is None else json.dumps(reused, ensure_ascii=False)
+                    # as json.dumps would write the entry, with the mentions' JSON put in as it came
+                    out.write(f'{{"key": {json.dumps(key)}, "record_id": {json.dumps(record_id, ensure_ascii=False)}, '
+                              f'"mentions": {mentions}}}\n')
+                    self.keep(record_id, json.loads(mentions) if reused is None else reused)
             self.counts.partitions_extracted += 1
             yield shard
 
@@ -400,17 +457,16 @@ class PartitionedExtraction:
         keys, reused, to_extract, records = [], [], [], []
         with open(shard.path, encoding="utf-8") as rows:
             for row in rows:
-                content = json.loads(row)
                 # The line is the record as record_key writes it, so its key is the line's hash.
                 key = key_of_text(self.job.fingerprint, row.rstrip("\n"))
-                keys.append((content["id"], key))
+                keys.append((json.loads(row)["id"], key))
                 reused.append(previous.get(key))
                 if reused[-1] is None:  # ids are unique (ingest drops repeats), so keys are too
                     to_extract.append(key)
-                    records.append(content)
+                    records.append(row)
         self.counts.records_reused += len(keys) - len(records)
         self.counts.records_extracted += len(records)
-        future = runner.submit(extract_records, records, self.job) if records else _done([])
+        future = runner.submit(extract_records, "".join(records), self.job) if records else _done([])
         return shard, reused, keys, to_extract, future
 
 
@@ -418,12 +474,3 @@ def _done(value) -> Future:
     future: Future = Future()
     future.set_result(value)
     return future
-
-
-def read_mentions(extract_dir: Path, count: int, records: Iterable[Record]) -> list[Mention]:
-    """Every record's mentions from the partition files, in the order of the records."""
-    by_record: dict[str, list[dict]] = {}
-    for index in range(count):
-        for entry in read_entries(output_file(extract_dir, count, index)):
-            by_record[entry["record_id"]] = entry["mentions"]
-    return [from_dict(Mention, m) for record in records for m in by_record.get(record.id, [])]

@@ -201,7 +201,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_keeps_nothing_half_writte
 def test_a_worker_whose_extractor_differs_refuses_the_work():
     job = ExtractorJob(DEFAULT_PIPELINE, [], fingerprint="0" * 64)  # not what this installation computes
     with pytest.raises(RuntimeError, match="E220 .* another extractor than the build"):
-        extract_records([{"id": "X-1", "title": "毛泽东在延安"}], job)
+        extract_records('{"id": "X-1", "title": "毛泽东在延安"}', job)
 
 
 def test_splitting_into_the_most_partitions_fits_under_a_default_open_file_limit(tmp_path):
