@@ -100,3 +100,12 @@ def test_a_tiny_run_measures_each_stage_and_draws_the_plot(tmp_path):
     figure = bench_scale.draw_plot(rows, tmp_path / "again.png")
     assert len(figure.axes) == 2
     assert all(len(axes.lines) == 2 for axes in figure.axes), "a line per measured stage in each panel"
+
+
+def test_the_machines_parallel_capacity_is_measured_not_assumed():
+    """Two processes of pure Python, timed against one: a figure of this machine at this moment,
+    above nothing and not above two cores' worth (a little slack for timer noise)."""
+    from jiyi.bench_scale import parallel_capacity
+
+    capacity = parallel_capacity(2, loops=2_000_000)
+    assert 0.5 < capacity <= 2.3
