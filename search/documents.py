@@ -166,11 +166,3 @@ def make_document(record: Record, entity_labels: dict[str, list[str]], tokenizer
         organisations=entity_labels.get("organisations", []),
         title_tokens=title_tokens, tokens=tokens, pinyin=pinyin,
     )
-
-
-def make_documents(records: list[Record], entities: list[Entity], tokenizer: Tokenizer | None = None,
-                   track=lambda items, _name: items) -> dict[str, SearchDocument]:
-    """record id → its search document; `track` is the build reporter's progress bar."""
-    tokenizer = tokenizer or Tokenizer()
-    labels = record_entities(entities)
-    return {r.id: make_document(r, labels.get(r.id, {}), tokenizer) for r in track(records, "search")}

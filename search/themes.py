@@ -9,6 +9,7 @@ entity in it whose label or alias is one of those names (an EVENT 长征 with it
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from urllib.parse import unquote
 
 from jiyi.config import Config, ThemeSource
@@ -19,30 +20,29 @@ from jiyi.workspace import Workspace
 from .documents import fold
 
 
-def select_records(theme: ThemeSource, records: list[Record], entities: list[Entity], ws: Workspace,
-                   config: Config) -> list[Record]:
-    """The theme's records, in the order of `records`. Raises JiyiError when its SPARQL query fails."""
+def select_records(theme: ThemeSource, records: Iterable[Record], entities: list[Entity], ws: Workspace,
+                   config: Config) -> Iterator[Record]:
+    """The theme's records, in the order of `records`, one at a time. Raises JiyiError when its SPARQL
+    query fails."""
     if theme.record_sets:
         wanted = set(theme.record_sets)
-        return [r for r in records if r.record_set in wanted]
+        return (r for r in records if r.record_set in wanted)
     if theme.concept:
         return by_concept(theme.concept, theme.aliases, records, entities)
     return by_sparql(theme.sparql, records, ws, config)
 
 
-def by_concept(concept: str, aliases: list[str], records: list[Record], entities: list[Entity]) -> list[Record]:
+def by_concept(concept: str, aliases: list[str], records: Iterable[Record], entities: list[Entity]) -> Iterator[Record]:
     names = {fold(name) for name in [concept, *aliases] if name.strip()}
     mentioned = {record_id for entity in entities
                  if names & {fold(n) for n in [entity.label, *entity.aliases]} for record_id in entity.record_ids}
-    chosen = []
     for record in records:
         text = fold("\n".join([record.title, record.abstract, record.text]))
         if record.id in mentioned or any(name in text for name in names):
-            chosen.append(record)
-    return chosen
+            yield record
 
 
-def by_sparql(query: str, records: list[Record], ws: Workspace, config: Config) -> list[Record]:
+def by_sparql(query: str, records: Iterable[Record], ws: Workspace, config: Config) -> Iterator[Record]:
     """Records named in the first column of a SELECT over the whole built graph (restricted records included:
     the public index leaves them out afterwards, like every other theme)."""
     from jiyi.graph.sparql import run_query
@@ -61,4 +61,4 @@ def by_sparql(query: str, records: list[Record], ws: Workspace, config: Config) 
             continue
         value = term["value"]
         ids.add(unquote(value[len(prefix):]) if term["type"] == "uri" and value.startswith(prefix) else value)
-    return [r for r in records if r.id in ids]
+    return (r for r in records if r.id in ids)
