@@ -144,14 +144,24 @@ def write_jsonld(stream, quads, base_uri: str) -> int:
 
 def _compacter(ctx: dict):
     ordered = sorted(((ns, name) for name, ns in ctx.items()), key=lambda item: -len(item[0]))
+    # Only predicates, classes and datatypes are compacted (nodes keep their full IRIs), so the
+    # answers are few and kept: looking each up against every namespace was a tenth of the graph stage.
+    known: dict[str, str] = {}
 
     def compact(iri: str) -> str:
-        for namespace, name in ordered:
-            local = iri[len(namespace):]
-            if iri.startswith(namespace) and local and not local.startswith("//") and "/" not in local and "#" not in local:
-                return f"{name}:{local}"
-        return iri
+        found = known.get(iri)
+        if found is None:
+            found = known[iri] = _compact(iri, ordered)
+        return found
     return compact
+
+
+def _compact(iri: str, ordered: list[tuple[str, str]]) -> str:
+    for namespace, name in ordered:
+        local = iri[len(namespace):]
+        if iri.startswith(namespace) and local and not local.startswith("//") and "/" not in local and "#" not in local:
+            return f"{name}:{local}"
+    return iri
 
 
 def _node_id(term) -> str:
