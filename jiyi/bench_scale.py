@@ -385,11 +385,15 @@ def parallel_capacity(processes: int, loops: int = 15_000_000) -> float:
     than it: it is measured beside each extraction run and printed with the speed-up."""
     import multiprocessing
 
+    from jiyi.extract.partitions import main_module_hidden
+
     alone = _spin(loops)
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pool.map(_spin, [1] * processes)  # started and warm before the clock runs
+    with main_module_hidden():  # spawn would run this process's __main__ again in each child (see there)
+        pool = multiprocessing.get_context("spawn").Pool(processes)
+    with pool:  # a time limit, so children that cannot start fail the run instead of hanging it
+        pool.map_async(_spin, [1] * processes).get(timeout=120)  # started and warm before the clock runs
         started = time.perf_counter()
-        pool.map(_spin, [loops] * processes, chunksize=1)
+        pool.map_async(_spin, [loops] * processes, chunksize=1).get(timeout=60 + 20 * alone)
         together = time.perf_counter() - started
     return round(processes * alone / together, 2)
 

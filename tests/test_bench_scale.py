@@ -109,3 +109,19 @@ def test_the_machines_parallel_capacity_is_measured_not_assumed():
 
     capacity = parallel_capacity(2, loops=2_000_000)
     assert 0.5 < capacity <= 2.3
+
+
+def test_the_parallel_capacity_is_measured_whatever_runs_as_main(tmp_path, monkeypatch):
+    """Spawned processes run the parent's __main__ again; the tests of the app leave a Streamlit page
+    there, which must not run (it hung the pool's children in a loop of restarts)."""
+    import sys
+    import types
+
+    from jiyi.bench_scale import parallel_capacity
+
+    page = tmp_path / "page.py"
+    page.write_text("raise SystemExit('a page run again in a child')\n", encoding="utf-8")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    assert 0.5 < parallel_capacity(2, loops=500_000) <= 2.3
