@@ -262,8 +262,8 @@ def main_module_hidden():
 # Dask's housekeeping, slowed down for the local cluster. By default each worker samples its
 # task's stack every 10 ms for the dashboard's profiler (which Jiyi does not open) and each process
 # runs 20 ms ticks and 0.1–0.5 s monitors. Idle, that took 1.8 s of CPU per 10 s across the
-# scheduler and two workers, 0.2 s with these settings; busy, it slowed each worker's extraction
-# by some 7% on two cores.
+# scheduler and two workers, 0.2 s with these settings; busy, two workers spent 102 s of CPU on
+# 10,000 records with it and 81 s without (docs/scaling.md).
 QUIET_LOCAL_CLUSTER = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
@@ -296,10 +296,14 @@ class DaskRunner:
             self.workers = len(self.client.scheduler_info().get("workers", {}))
         else:
             self.quiet = dask.config.set(QUIET_LOCAL_CLUSTER)  # until close(); the workers get it too
-            # One thread per process: extraction is Python code, threads would share one core.
-            with main_module_hidden():
-                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=logging.ERROR)
+            try:
+                # One thread per process: extraction is Python code, threads would share one core.
+                with main_module_hidden():
+                    self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                dashboard_address=None, silence_logs=logging.ERROR)
+            except BaseException:
+                self.quiet.__exit__(None, None, None)  # this process's Dask settings as they were
+                raise
             self.client = Client(self.cluster)
             self.workers = workers
 
