@@ -25,7 +25,7 @@ from jiyi.workspace import Workspace
 # Facet keys of the indexes (search/index.py FACET_FIELDS); in public every record is open, so no access facet.
 INTERNAL_FACETS = ["type", "person", "place", "organisation", "fonds", "record_set", "year", "access"]
 PUBLIC_FACETS = [key for key in INTERNAL_FACETS if key != "access"]
-SPOOL_BATCH = 1_000  # documents per pickle in the stage's spool: one call each cost more than making them
+SPOOL_BATCH = 1_000  # documents per pickle in the stage's spool: a bounded batch in memory, few calls
 
 
 def run(ws: Workspace, config: Config, records: Iterable[Record], reporter: Reporter) -> StageResult:
