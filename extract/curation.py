@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jiyi.model import Entity, EntityType, Mention, Problem, Record, SourceRef, atomic_writer, entity_key
 
 COLUMNS = ["action", "target", "value", "records", "note"]
 ACTIONS = {"accept", "reject", "merge", "split", "rename", "add"}
-CURATED = "curated"  # the method of mentions a curator added, and the mark of accepted entities
+CURATED = "curated"  # the method of mentions a curator added
 
 
 @dataclass
@@ -95,14 +96,37 @@ def write_decision(path: Path, decision: Decision) -> None:
         out.write(line + "\n")
 
 
-class Curation:
-    """Applies decisions to the extracted mentions and entities, in file order."""
+@dataclass
+class MentionChange:
+    """What one decision does to mentions, its entities already found: applied to each record's
+    mentions in turn, in the order of the decisions, so later decisions see earlier ones' effects."""
 
-    def __init__(self, mentions: list[Mention], entities: list[Entity], records: dict[str, Record]):
-        self.mentions = mentions
+    action: str  # "accept", "reject", "retarget" (merge, split) or "add"
+    entity_id: str  # whose mentions; for "add", the entity the new mentions name
+    record_ids: set[str]  # the records it is limited to; empty means all records
+    new_entity_id: str = ""  # "retarget": the entity the mentions now name
+    kind: EntityType | None = None  # "add": the type and text of the mentions to add
+    text: str = ""
+    line: int = 0  # "add": the decision's line, for the problems only known once the records are read
+    records_seen: set[str] = field(default_factory=set)
+    occurrences: int = 0
+
+    def applies_to(self, record_id: str) -> bool:
+        return not self.record_ids or record_id in self.record_ids
+
+
+class Curation:
+    """Applies decisions in file order: first to the entities (`apply`), then to each record's
+    mentions as the extract stage reads them (`curate_record`), so no stage holds every mention.
+
+    Which records each entity keeps is decided by the stage afterwards, from the curated
+    mentions; an entity no mention is left for goes.
+    """
+
+    def __init__(self, entities: Iterable[Entity]):
         self.entities = {e.id: e for e in entities}
-        self.records = records
-        self.accepted: set[str] = set()
+        self.changes: list[MentionChange] = []
+        self.source = ""  # the decisions file, as problems name it
 
     def find(self, target: str) -> Entity | None:
         if target in self.entities:
@@ -114,35 +138,61 @@ class Curation:
         return None
 
     def apply(self, decisions: list[Decision], source: str) -> list[Problem]:
+        """Decide what each decision changes; the problems of decisions that cannot be applied."""
+        self.source = source
         problems = []
         for decision in decisions:
-            handler = getattr(self, f"_{decision.action}")
-            trouble = handler(decision)
+            trouble = getattr(self, f"_{decision.action}")(decision)
             if trouble:
-                problems.append(Problem("W604", SourceRef(source, decision.line), trouble,
-                                        "fix or remove the decision; the rest are applied", dropped=False))
-        self._recount()
+                problems.append(self._problem(decision.line, trouble))
         return problems
 
-    def _mentions_of(self, entity: Entity, decision: Decision) -> list[Mention]:
-        scope = decision.record_ids
-        return [m for m in self.mentions if m.entity_id == entity.id and (not scope or m.record_id in scope)]
+    def curate_record(self, record: Record, mentions: list[Mention]) -> list[Mention]:
+        """One record's resolved mentions, with every decision that concerns the record applied."""
+        for change in self.changes:
+            if not change.applies_to(record.id):
+                continue
+            if change.action == "add":
+                mentions = self._add_mentions(change, record, mentions)
+                continue
+            touched = [m for m in mentions if m.entity_id == change.entity_id]
+            if change.action == "accept":
+                for mention in touched:
+                    mention.confidence = 1.0
+            elif change.action == "reject":
+                mentions = [m for m in mentions if m.entity_id != change.entity_id]
+            else:  # retarget
+                for mention in touched:
+                    mention.entity_id = change.new_entity_id
+        return mentions
+
+    def add_problems(self) -> list[Problem]:
+        """What the `add` decisions could not do, known once every record has been curated."""
+        problems = []
+        for change in (c for c in self.changes if c.action == "add"):
+            missing = sorted(change.record_ids - change.records_seen)
+            if missing:
+                problems.append(self._problem(change.line, f"record {', '.join(missing)} does not exist"))
+            elif not change.occurrences:
+                problems.append(self._problem(change.line, f"{change.text} does not occur in {', '.join(sorted(change.record_ids))}"))
+        return problems
+
+    def _problem(self, line: int, trouble: str) -> Problem:
+        return Problem("W604", SourceRef(self.source, line), trouble, "fix or remove the decision; the rest are applied",
+                       dropped=False)
 
     def _accept(self, decision: Decision) -> str | None:
         entity = self.find(decision.target)
         if entity is None:
             return f"{decision.target} matches no entity"
-        for mention in self._mentions_of(entity, decision):
-            mention.confidence = 1.0
-        self.accepted.add(entity.id)
+        self.changes.append(MentionChange("accept", entity.id, decision.record_ids))
         return None
 
     def _reject(self, decision: Decision) -> str | None:
         entity = self.find(decision.target)
         if entity is None:
             return f"{decision.target} matches no entity"
-        doomed = {id(m) for m in self._mentions_of(entity, decision)}
-        self.mentions = [m for m in self.mentions if id(m) not in doomed]
+        self.changes.append(MentionChange("reject", entity.id, decision.record_ids))
         return None
 
     def _merge(self, decision: Decision) -> str | None:
@@ -151,8 +201,7 @@ class Curation:
             return f"merge needs two known entities: {decision.target} → {decision.value}"
         if source.id == target.id:
             return None
-        for mention in self._mentions_of(source, decision):
-            mention.entity_id = target.id
+        self.changes.append(MentionChange("retarget", source.id, decision.record_ids, new_entity_id=target.id))
         target.aliases = sorted({*target.aliases, source.label, *source.aliases} - {target.label})
         if not decision.record_ids:
             del self.entities[source.id]
@@ -173,50 +222,27 @@ class Curation:
             return f"split needs a known entity and the records to move: {decision.target}"
         new = Entity(id=entity_key(entity.type, decision.value), type=entity.type, label=decision.value)
         self.entities.setdefault(new.id, new)
-        for mention in self._mentions_of(entity, decision):
-            mention.entity_id = new.id
+        self.changes.append(MentionChange("retarget", entity.id, decision.record_ids, new_entity_id=new.id))
         return None
 
     def _add(self, decision: Decision) -> str | None:
         kind, text = parse_target(decision.target)
         entity = self.find(decision.target) or Entity(id=entity_key(kind, text), type=kind, label=text)
         self.entities.setdefault(entity.id, entity)
-        self.accepted.add(entity.id)
-        found = 0
-        for record_id in decision.record_ids:
-            record = self.records.get(record_id)
-            if record is None:
-                return f"record {record_id} does not exist"
-            for field_name in ("title", "abstract", "text"):
-                value, start = getattr(record, field_name), 0
-                while (start := value.find(text, start)) >= 0:
-                    end = start + len(text)
-                    # what overlaps the curator's span was found wrongly (or found right): theirs replaces it
-                    self.mentions = [m for m in self.mentions if not (
-                        m.record_id == record_id and m.field == field_name and m.start < end and start < m.end)]
-                    self.mentions.append(Mention(record_id, start, end, text, kind, CURATED, 1.0, field_name,
-                                                 entity_id=entity.id))
-                    found += 1
-                    start = end
-        return None if found else f"{text} does not occur in {decision.records}"
+        self.changes.append(MentionChange("add", entity.id, decision.record_ids, kind=kind, text=text, line=decision.line))
+        return None  # whether the records exist and hold the text is known as they are read
 
-    def _recount(self) -> None:
-        """Entities keep the records that still mention them; those no mention is left for go."""
-        # A dict per entity keeps first-seen order with set-speed membership: a list's `in` made this
-        # quadratic, and a person named in 61,000 of 100,000 records kept a build here for over half an hour.
-        by_entity: dict[str, dict[str, None]] = {}
-        for mention in self.mentions:
-            by_entity.setdefault(mention.entity_id, {})[mention.record_id] = None
-        for entity_id in list(self.entities):
-            if entity_id in by_entity:
-                self.entities[entity_id].record_ids = list(by_entity[entity_id])
-            else:
-                del self.entities[entity_id]
-
-
-def apply_curation(path: Path, mentions: list[Mention], entities: list[Entity],
-                   records: dict[str, Record]) -> tuple[list[Mention], list[Entity], list[Problem]]:
-    decisions, problems = read_decisions(path)
-    curation = Curation(mentions, entities, records)
-    problems += curation.apply(decisions, f"curation/{path.name}")
-    return curation.mentions, list(curation.entities.values()), problems
+    @staticmethod
+    def _add_mentions(change: MentionChange, record: Record, mentions: list[Mention]) -> list[Mention]:
+        change.records_seen.add(record.id)
+        for field_name in ("title", "abstract", "text"):
+            value, start = getattr(record, field_name), 0
+            while (start := value.find(change.text, start)) >= 0:
+                end = start + len(change.text)
+                # what overlaps the curator's span was found wrongly (or found right): theirs replaces it
+                mentions = [m for m in mentions if not (m.field == field_name and m.start < end and start < m.end)]
+                mentions.append(Mention(record.id, start, end, change.text, change.kind, CURATED, 1.0, field_name,
+                                        entity_id=change.entity_id))
+                change.occurrences += 1
+                start = end
+        return mentions

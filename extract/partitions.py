@@ -43,6 +43,7 @@ from typing import Collection, Iterable, Iterator
 
 from jiyi.errors import JiyiError
 from jiyi.model import Mention, Record, atomic_writer, from_dict, to_dict
+from jiyi.scratch import ScratchTable
 
 from .cache import extractor_fingerprint, key_of_text, record_text
 from .pipeline import extract, make_pipeline
@@ -381,7 +382,7 @@ class PartitionedExtraction:
         self.extract_dir = extract_dir
         self.job = job
         self.counts = PartitionCounts()
-        self.found: dict[str, list[Mention]] = {}  # record id → its mentions, before resolution
+        self.found = ScratchTable()  # record id → its mentions before resolution, as JSON
 
     def run(self, records: Collection[Record], reporter, *, per_partition: int = RECORDS_PER_PARTITION,
             workers: int = 0, scheduler: str = "") -> int:
@@ -410,21 +411,24 @@ class PartitionedExtraction:
             shutil.rmtree(splitting, ignore_errors=True)
         for shard in reused:
             for entry in read_entries(output_file(self.extract_dir, count, shard.index)):
-                self.keep(entry["record_id"], entry["mentions"])
+                self.keep(entry["record_id"], json.dumps(entry["mentions"], ensure_ascii=False))
         # Only now: the old generation fed this one's partitions until the last was written.
         for folder in self.extract_dir.glob("p[0-9][0-9][0-9][0-9]"):
             if folder != generation_dir(self.extract_dir, count):
                 shutil.rmtree(folder, ignore_errors=True)
         return count
 
-    def keep(self, record_id: str, mentions: list[dict]) -> None:
-        """Hold a record's mentions for the cross-record steps. Done as each partition completes,
-        so the conversion runs while the workers extract, not after."""
-        self.found[record_id] = [from_dict(Mention, m) for m in mentions]
+    def keep(self, record_id: str, mentions: str) -> None:
+        """Keep a record's mentions (a JSON array) for the cross-record steps, on disk: held in
+        memory as objects, they made the build's process grow with the records."""
+        self.found.add(record_id, mentions)
 
-    def mentions(self, records: Iterable[Record]) -> list[Mention]:
-        """Every record's mentions, in the order of the records."""
-        return [m for record in records for m in self.found.get(record.id, [])]
+    def close(self) -> None:
+        self.found.close()
+
+    def mentions_of(self, record_id: str) -> list[Mention]:
+        """One record's mentions before resolution, in the order extraction found them."""
+        return [from_dict(Mention, m) for text in self.found.of(record_id) for m in json.loads(text)]
 
     def _completed(self, todo: list[Shard], count: int, runner) -> Iterator[Shard]:
         """Submit partitions a few at a time (memory stays bounded), write each in submission order."""
@@ -451,7 +455,7 @@ class PartitionedExtraction:
                     # as json.dumps would write the entry, with the mentions' JSON put in as it came
                     out.write(f'{{"key": {json.dumps(key)}, "record_id": {json.dumps(record_id, ensure_ascii=False)}, '
                               f'"mentions": {mentions}}}\n')
-                    self.keep(record_id, json.loads(mentions) if reused is None else reused)
+                    self.keep(record_id, mentions)
             self.counts.partitions_extracted += 1
             yield shard
 

@@ -31,23 +31,37 @@ MEMBER_CONFIDENCE = 0.7
 
 
 def relate(records: Iterable[Record], mentions: list[Mention], entities: list[Entity]) -> list[Assertion]:
+    """Every record's relations, from all the mentions at once (the extract stage uses `Relations`)."""
     by_record: dict[str, list[Mention]] = {}
     for mention in mentions:
         by_record.setdefault(mention.record_id, []).append(mention)
-    by_name = {name: e for e in entities if e.type in (EntityType.PER, EntityType.ORG) for name in [e.label, *e.aliases]}
-    # A place named only inside an event's name (遵义 in 遵义会议) has no mention of its own.
-    places = {name: e.id for e in entities if e.type is EntityType.LOC for name in [e.label, *e.aliases]}
-    assertions: list[Assertion] = []
-    for record in records:
-        assertions += creators(record, by_name)
-        found = by_record.get(record.id, [])
+    finder = Relations(entities)
+    return [a for record in records for a in finder.of_record(record, by_record.get(record.id, []))]
+
+
+class Relations:
+    """Finds one record's relations at a time; holds only the names of the entities."""
+
+    def __init__(self, entities: Iterable[Entity]):
+        self.by_name: dict[str, Entity] = {}
+        # A place named only inside an event's name (遵义 in 遵义会议) has no mention of its own.
+        self.places: dict[str, str] = {}
+        for entity in entities:
+            if entity.type in (EntityType.PER, EntityType.ORG):
+                self.by_name.update((name, entity) for name in [entity.label, *entity.aliases])
+            elif entity.type is EntityType.LOC:
+                self.places.update((name, entity.id) for name in [entity.label, *entity.aliases])
+
+    def of_record(self, record: Record, found: list[Mention]) -> list[Assertion]:
+        """The relations `record` states, given its mentions (resolved, curated)."""
+        assertions = creators(record, self.by_name)
         for field_name in sorted({m.field for m in found}):
             in_field = sorted((m for m in found if m.field == field_name and m.entity_id), key=lambda m: m.start)
             text = getattr(record, field_name)
             for sentence in sentences(text, in_field):
                 assertions += co_occurrences(sentence) + memberships(sentence, text)
-            assertions += event_settings(record, in_field, places)
-    return assertions
+            assertions += event_settings(record, in_field, self.places)
+        return assertions
 
 
 def event_settings(record: Record, in_field: list[Mention], places: dict[str, str]) -> list[Assertion]:

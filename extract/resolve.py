@@ -85,45 +85,31 @@ class Resolver:
         """Entities (one per referent) and the mentions with `entity_id` set to their entity's id.
 
         TIME mentions keep (or get) their ISO/EDTF date in `norm`; their entity's id is entity_key(TIME, date).
+        Every mention is held here at once; the extract stage resolves one record at a time (`Resolution`).
         """
         by_record: dict[str, list[Mention]] = {}
         for mention in mentions:
             by_record.setdefault(mention.record_id, []).append(mention)
-        places: dict[str, list[str]] = {
-            rid: list(dict.fromkeys(self.simplify(m.text) for m in ms if m.type is EntityType.LOC))
-            for rid, ms in by_record.items()
-        }
-        entities: dict[str, Entity] = {}
+        places = {rid: self.record_places(ms) for rid, ms in by_record.items()}
+        resolution = Resolution(self)
+        resolved = [resolution.add(m, records.get(m.record_id), by_record[m.record_id], places[m.record_id])
+                    for m in mentions]
         # Membership kept in sets beside the entities' lists: a person named in 60,000 records made
         # `record_id not in entity.record_ids` quadratic (tens of minutes at 100,000 records).
         seen_records: dict[str, set[str]] = {}
-        resolved: list[Mention] = []
-        # A name whose entity does not depend on its record (all but places and generic event
-        # names) gets the same key every time: found once, not once per mention.
-        known: dict[tuple[EntityType, str, str], str] = {}
-        for mention in mentions:
-            context_free = mention.type is not EntityType.LOC and not (
-                mention.type is EntityType.EVENT and mention.method.endswith("generic"))
-            key = known.get((mention.type, mention.text, mention.norm)) if context_free else None
-            if key is not None:
-                entity = entities[key]
-            else:
-                key, entity = self.entity_for(mention, records.get(mention.record_id),
-                                              by_record[mention.record_id], places[mention.record_id])
-                entity = entities.setdefault(key, entity)
-                if context_free:
-                    known[(mention.type, mention.text, mention.norm)] = key
-            if mention.text != entity.label and mention.text not in entity.aliases:
-                entity.aliases.append(mention.text)
-            in_records = seen_records.get(key)
+        for mention in resolved:
+            entity = resolution.entities[mention.entity_id]
+            in_records = seen_records.get(entity.id)
             if in_records is None:  # not setdefault: its default, a copy of every record id so far, is made every time
-                in_records = seen_records[key] = set(entity.record_ids)
+                in_records = seen_records[entity.id] = set(entity.record_ids)
             if mention.record_id not in in_records:
                 in_records.add(mention.record_id)
                 entity.record_ids.append(mention.record_id)
-            norm = mention.norm or (entity.label if mention.type is EntityType.TIME else "")
-            resolved.append(replace(mention, entity_id=entity.id, norm=norm))
-        return list(entities.values()), resolved
+        return list(resolution.entities.values()), resolved
+
+    def record_places(self, mentions: list[Mention]) -> list[str]:
+        """The places a record names, simplified, first-named first: the context of each of them."""
+        return list(dict.fromkeys(self.simplify(m.text) for m in mentions if m.type is EntityType.LOC))
 
     def entity_for(self, mention: Mention, record: Record | None, record_mentions: list[Mention],
                    record_places: list[str]) -> tuple[str, Entity]:
@@ -160,3 +146,41 @@ class Resolver:
         key = entity_key(kind, key_text)
         entity.id = key
         return key, entity
+
+
+class Resolution:
+    """Entities found so far, and the mentions resolved to them, one mention or one record at a time.
+
+    What it keeps grows with the entities, not with the records or mentions: the extract
+    stage resolves a million records' mentions record by record through one of these.
+    Entities get no `record_ids` here: curation decides which records keep mentioning them.
+    """
+
+    def __init__(self, resolver: Resolver):
+        self.resolver = resolver
+        self.entities: dict[str, Entity] = {}
+        # A name whose entity does not depend on its record (all but places and generic event
+        # names) gets the same key every time: found once, not once per mention.
+        self._known: dict[tuple[EntityType, str, str], str] = {}
+
+    def add_record(self, record: Record | None, mentions: list[Mention]) -> list[Mention]:
+        """One record's mentions (all of them: each is the context of the others), resolved."""
+        places = self.resolver.record_places(mentions)
+        return [self.add(mention, record, mentions, places) for mention in mentions]
+
+    def add(self, mention: Mention, record: Record | None, record_mentions: list[Mention],
+            record_places: list[str]) -> Mention:
+        context_free = mention.type is not EntityType.LOC and not (
+            mention.type is EntityType.EVENT and mention.method.endswith("generic"))
+        key = self._known.get((mention.type, mention.text, mention.norm)) if context_free else None
+        if key is not None:
+            entity = self.entities[key]
+        else:
+            key, entity = self.resolver.entity_for(mention, record, record_mentions, record_places)
+            entity = self.entities.setdefault(key, entity)
+            if context_free:
+                self._known[(mention.type, mention.text, mention.norm)] = key
+        if mention.text != entity.label and mention.text not in entity.aliases:
+            entity.aliases.append(mention.text)
+        norm = mention.norm or (entity.label if mention.type is EntityType.TIME else "")
+        return replace(mention, entity_id=entity.id, norm=norm)

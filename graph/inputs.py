@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import math
 import pickle
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Generic, Iterator, TypeVar
 
 from jiyi.model import Assertion, Entity, EntityType, Mention, Problem, SourceRef, from_dict
+from jiyi.scratch import ScratchTable
 
 T = TypeVar("T")
 TYPES = ", ".join(t.value for t in EntityType)
@@ -55,31 +55,20 @@ def read_rows(path: Path, cls: type[T], problems: list[Problem]) -> Iterator[T]:
 class RowsByRecord(Generic[T]):
     """Rows (mentions or assertions) looked up by their record id, each record's in the order of the file.
 
-    Kept in SQLite's private temporary database (a connection to ""): a file with a page cache
-    of a few megabytes, deleted by SQLite when the connection closes or the process dies — the
-    way ingest keeps the ids it has seen (ingest/seen_ids.py). Each row is stored pickled: only
-    this process writes and reads it back, and pickle gives back exactly the object it was given.
+    Kept on disk in a jiyi.scratch.ScratchTable. Each row is stored pickled: only this process
+    writes and reads it back, and pickle gives back exactly the object it was given.
     """
 
     def __init__(self, rows: Iterable[T]):
-        self._db = sqlite3.connect("")
-        self._db.execute("PRAGMA journal_mode = OFF")  # a scratch table: nothing to roll back to after a crash
-        self._db.execute("PRAGMA synchronous = OFF")
-        # record_id has no declared type, so SQLite keeps each value as it was given: a record id
-        # written as a number in a hand-edited row stays a number and matches no record, as before.
-        self._db.execute("CREATE TABLE row (record_id, data BLOB NOT NULL)")
-        self._db.executemany("INSERT INTO row VALUES (?, ?)", ((row.record_id, pickle.dumps(row)) for row in rows))
-        # Indexed once all rows are in: faster than keeping an index up to date row by row. The
-        # rowid follows the file, so ORDER BY rowid gives a record's rows in the order they were read.
-        self._db.execute("CREATE INDEX row_by_record ON row (record_id)")
+        self._table = ScratchTable()
+        self._table.add_many((row.record_id, pickle.dumps(row)) for row in rows)
 
     def of(self, record_id: str) -> list[T]:
         """The rows of one record, in file order; [] when it has none."""
-        found = self._db.execute("SELECT data FROM row WHERE record_id = ? ORDER BY rowid", (record_id,))
-        return [pickle.loads(data) for (data,) in found]
+        return [pickle.loads(data) for data in self._table.of(record_id)]
 
     def close(self) -> None:
-        self._db.close()
+        self._table.close()
 
     def __enter__(self) -> RowsByRecord[T]:
         return self

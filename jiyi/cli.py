@@ -126,7 +126,7 @@ def _decide(workspace: Path, action: str, target: str, value: str = "", records:
 
     ws, _ = workspace_or_fail(workspace)
     if action != "add":
-        curation = Curation([], extracted_entities(ws, workspace), {})
+        curation = Curation(extracted_entities(ws, workspace))
         for name in [target] + ([value] if action == "merge" else []):
             if curation.find(name) is None:
                 fail(JiyiError("E606", f"{name!r} matches no extracted entity",

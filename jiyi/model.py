@@ -327,12 +327,17 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     return cls(**values)
 
 
+def json_line(obj: Any) -> str:
+    """One object as a line of a JSON Lines file, as every stage writes them."""
+    return json.dumps(to_dict(obj), ensure_ascii=False) + "\n"
+
+
 def write_jsonl(path: Path, objects: Iterable[Any]) -> int:
     """Write one JSON object per line, atomically (temporary file, then rename)."""
     count = 0
     with atomic_writer(path) as out:
         for obj in objects:
-            out.write(json.dumps(to_dict(obj), ensure_ascii=False) + "\n")
+            out.write(json_line(obj))
             count += 1
     return count
 

@@ -88,3 +88,23 @@ def test_a_bad_line_in_the_file_is_reported_and_the_rest_applied(workspace):
     assert [(p.code, p.where.line) for p in problems] == [("E601", 3)]
     entities, _, summary = extract(workspace)
     assert "PER:毛委员" not in entities and "E601" in {p.code for p in summary.problems}
+
+
+def test_decisions_apply_in_file_order_and_added_mentions_stay_with_their_record(workspace):
+    """Curation runs record by record (memory does not grow with the mentions), but each decision
+    still sees what the ones above it did: a reject naming 毛委员 after the merge into 毛泽东 finds
+    毛泽东 by that alias and takes every mention the merge moved."""
+    entities, _, _ = extract(workspace)
+    assert {"PER:毛泽东", "PER:毛委员"} <= set(entities)
+    write_decision(workspace.decisions_file, Decision("merge", "PER:毛委员", "PER:毛泽东"))
+    write_decision(workspace.decisions_file, Decision("reject", "PER:毛委员", records="A-2"))
+    write_decision(workspace.decisions_file, Decision("add", "LOC:泸定桥", records="A-2,A-9"))
+    entities, mentions, summary = extract(workspace)
+    assert entities["PER:毛泽东"].record_ids == ["A-1"]  # A-2's 毛泽东 and its 毛委员 (merged) are rejected
+    assert not [m for m in mentions if m.record_id == "A-2" and m.type.value == "PER"]
+    # the curated mention is among A-2's, not after every record's; the record that exists gets it
+    assert [m.record_id for m in mentions] == sorted(m.record_id for m in mentions)
+    assert [m.text for m in mentions if m.method == "curated"] == ["泸定桥"]
+    assert entities["LOC:泸定桥"].record_ids == ["A-2"]
+    assert [(p.code, p.where.line, p.message) for p in summary.problems if p.code == "W604"] == \
+        [("W604", 4, "record A-9 does not exist")]
