@@ -177,15 +177,6 @@ def previous_entries(extract_dir: Path, count: int, index: int) -> dict[str, lis
 # ---------------------------------------------------------------- on a worker
 
 _LOADED: dict[str, list] = {}  # fingerprint → the components, built once per worker process (the model takes seconds)
-_DICTIONARIES: tempfile.TemporaryDirectory | None = None  # where a worker keeps the dictionaries it was sent
-
-
-def _dictionary_folder() -> Path:
-    """A private folder for this process, removed when it exits (a worker keeps nothing behind)."""
-    global _DICTIONARIES
-    if _DICTIONARIES is None:
-        _DICTIONARIES = tempfile.TemporaryDirectory(prefix="jiyi-dictionaries-")
-    return Path(_DICTIONARIES.name)
 
 
 def extract_records(records: str, job: ExtractorJob) -> list[str]:
@@ -200,23 +191,28 @@ def extract_records(records: str, job: ExtractorJob) -> list[str]:
 
 
 def _load(job: ExtractorJob) -> list:
-    """The extractor, after checking it is the one the build asked for."""
-    folder = _dictionary_folder() / job.fingerprint[:16]
-    paths = []
-    for number, (name, content) in enumerate(job.dictionaries):
-        path = folder / str(number) / name  # the file's own name: it is part of the fingerprint
-        if not path.is_file() or path.read_bytes() != content:
-            with atomic_writer(path, "wb") as out:
-                out.write(content)
-        paths.append(path)
-    here = extractor_fingerprint(job.pipeline, paths)
-    if here != job.fingerprint:
-        raise RuntimeError(f"E220 the worker on {socket.gethostname()} has another extractor than the build "
-                           f"(fingerprint {here[:12]}…, the build's {job.fingerprint[:12]}…): install the same Jiyi "
-                           "version, with the same libraries, on every worker")
+    """The extractor, after checking it is the one the build asked for.
+
+    The dictionaries sent with the job are written to a temporary folder that is removed as
+    soon as the components are built (each reads its dictionaries in its constructor): a
+    worker that is killed later, as Dask's nanny does on close, leaves nothing in /tmp.
+    """
+    with tempfile.TemporaryDirectory(prefix="jiyi-dictionaries-") as scratch:
+        paths = []
+        for number, (name, content) in enumerate(job.dictionaries):
+            path = Path(scratch) / str(number) / name  # the file's own name: it is part of the fingerprint
+            path.parent.mkdir(parents=True)
+            path.write_bytes(content)
+            paths.append(path)
+        here = extractor_fingerprint(job.pipeline, paths)
+        if here != job.fingerprint:
+            raise RuntimeError(f"E220 the worker on {socket.gethostname()} has another extractor than the build "
+                               f"(fingerprint {here[:12]}…, the build's {job.fingerprint[:12]}…): install the same "
+                               "Jiyi version, with the same libraries, on every worker")
+        components = make_pipeline(job.pipeline, dictionaries=paths)
     _LOADED.clear()
-    _LOADED[job.fingerprint] = make_pipeline(job.pipeline, dictionaries=paths)
-    return _LOADED[job.fingerprint]
+    _LOADED[job.fingerprint] = components
+    return components
 
 
 # ---------------------------------------------------------------- where tasks run
@@ -265,11 +261,15 @@ def main_module_hidden():
 # runs 20 ms ticks and 0.1–0.5 s monitors. Idle, that took 1.8 s of CPU per 10 s across the
 # scheduler and two workers, 0.2 s with these settings; busy, two workers spent 102 s of CPU on
 # 10,000 records with it and 81 s without (docs/scaling.md).
+# Dask also keeps its last 1,000 messages to each worker for debugging: each task with its
+# records, 0.7 MB a partition. The scheduler runs in this process, so that log made it grow by
+# about 2.7 KB a record, to 375 MB at 100,000 records; with 10 kept it stays near 100 MB.
 QUIET_LOCAL_CLUSTER = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.low-level-log-length": 10,
 }
 
 
