@@ -17,6 +17,7 @@ import pickle
 import tempfile
 from collections.abc import Collection
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from jiyi.config import Config
@@ -91,10 +92,10 @@ def write_curated(ws: Workspace, records: Collection[Record], resolved, curation
         kept: set[str] = set()
         with atomic_writer(ws.entities_file) as out:
             for entity in curation.entities.values():
-                entity.record_ids = mentioned_in.of(entity.id)
-                if entity.record_ids:  # curation can leave an entity without mentions: it goes
+                record_ids = mentioned_in.of(entity.id)  # written, not kept: together they grow with the records
+                if record_ids:  # curation can leave an entity without mentions: it goes
                     kept.add(entity.id)
-                    out.write(json_line(entity))
+                    out.write(json_line(replace(entity, record_ids=record_ids)))
         counts["entities"] = len(kept)
         found.seek(0)
         with atomic_writer(ws.assertions_file) as out:
