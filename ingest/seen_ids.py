@@ -8,16 +8,14 @@ and deletes the file itself when the connection closes, or when the process dies
 
 from __future__ import annotations
 
-import sqlite3
+from jiyi.scratch import scratch_database
 
 
 class SeenIds:
     """Ids met so far, each with where it was first met (a line or row number; 0 when unused)."""
 
     def __init__(self) -> None:
-        self._db = sqlite3.connect("")
-        self._db.execute("PRAGMA journal_mode = OFF")  # a scratch table: nothing to roll back to after a crash
-        self._db.execute("PRAGMA synchronous = OFF")
+        self._db = scratch_database()
         self._db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID")
 
     def where(self, record_id: str) -> int | None:

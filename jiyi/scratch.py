@@ -13,13 +13,19 @@ import sqlite3
 from collections.abc import Iterable
 
 
+def scratch_database() -> sqlite3.Connection:
+    """A connection to SQLite's private temporary database, set up for scratch work."""
+    db = sqlite3.connect("")
+    db.execute("PRAGMA journal_mode = OFF")  # scratch data: nothing to roll back to after a crash
+    db.execute("PRAGMA synchronous = OFF")
+    return db
+
+
 class ScratchTable:
     """key → values, on disk; `of(key)` gives a key's values in the order they were added."""
 
     def __init__(self) -> None:
-        self._db = sqlite3.connect("")
-        self._db.execute("PRAGMA journal_mode = OFF")  # a scratch table: nothing to roll back to after a crash
-        self._db.execute("PRAGMA synchronous = OFF")
+        self._db = scratch_database()
         # key has no declared type, so SQLite keeps each value as it was given: a record id written
         # as a number in a hand-edited row stays a number and matches no record id, which is text.
         self._db.execute("CREATE TABLE row (key, value NOT NULL)")
