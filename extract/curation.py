@@ -108,8 +108,8 @@ class MentionChange:
     kind: EntityType | None = None  # "add": the type and text of the mentions to add
     text: str = ""
     line: int = 0  # "add": the decision's line, for the problems only known once the records are read
-    records_seen: set[str] = field(default_factory=set)
-    occurrences: int = 0
+    records_seen: set[str] = field(default_factory=set)  # "add": which of its records exist (were read)
+    occurrences: int = 0  # "add": how many mentions it added
 
     def applies_to(self, record_id: str) -> bool:
         return not self.record_ids or record_id in self.record_ids

@@ -152,7 +152,7 @@ class Resolution:
     """Entities found so far, and the mentions resolved to them, one mention or one record at a time.
 
     What it keeps grows with the entities, not with the records or mentions: the extract
-    stage resolves a million records' mentions record by record through one of these.
+    stage resolves every record's mentions through one of these, one record after another.
     Entities get no `record_ids` here: curation decides which records keep mentioning them.
     """
 
