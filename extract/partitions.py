@@ -190,14 +190,37 @@ def extract_records(records: str, job: ExtractorJob) -> list[str]:
             for line in records.split("\n") if line]  # not splitlines(): it also splits at U+2028, which JSON leaves raw
 
 
+DICTIONARY_FOLDER = "jiyi-dictionaries-"  # then the pid of the process that loads, so a dead one's can be told
+
+
+def remove_stale_dictionary_folders() -> None:
+    """Remove the dictionary folders of processes that no longer run (killed while loading)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{DICTIONARY_FOLDER}*-*"):
+        pid = folder.name[len(DICTIONARY_FOLDER):].split("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 sends nothing: it only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: not ours to judge
+    return True
+
+
 def _load(job: ExtractorJob) -> list:
     """The extractor, after checking it is the one the build asked for.
 
     The dictionaries sent with the job are written to a temporary folder that is removed as
     soon as the components are built (each reads its dictionaries in its constructor): a
-    worker that is killed later, as Dask's nanny does on close, leaves nothing in /tmp.
+    worker that is killed later, as Dask's nanny does on close, leaves nothing in /tmp. One
+    killed while it loads (seconds: the model) does; the next load removes it.
     """
-    with tempfile.TemporaryDirectory(prefix="jiyi-dictionaries-") as scratch:
+    remove_stale_dictionary_folders()
+    with tempfile.TemporaryDirectory(prefix=f"{DICTIONARY_FOLDER}{os.getpid()}-") as scratch:
         paths = []
         for number, (name, content) in enumerate(job.dictionaries):
             path = Path(scratch) / str(number) / name  # the file's own name: it is part of the fingerprint

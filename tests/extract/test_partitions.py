@@ -260,3 +260,19 @@ def test_the_build_process_does_not_keep_the_records_it_sent_to_local_workers():
         values = holder.values() if isinstance(holder, dict) else holder if isinstance(holder, (list, tuple)) else ()
         held.update(value[:11] for value in values if isinstance(value, str) and value.startswith("RECORDS-"))
     assert len(held) <= 2 * 10 + 2, f"{len(held)} of the {sent} texts sent are still held"
+
+
+def test_a_worker_removes_what_one_killed_while_loading_left_and_nothing_of_a_running_one(tmp_path, monkeypatch):
+    """A worker killed while it loads its extractor (seconds, for the model) cannot remove its
+    dictionary folder; the next load removes the folders of processes that no longer run."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"jiyi-dictionaries-{int(ended.stdout)}-abc123"
+    alive = tmp_path / f"jiyi-dictionaries-{os.getppid()}-def456"  # this test's parent: running
+    for folder in (dead, alive):
+        (folder / "0").mkdir(parents=True)
+        (folder / "0" / "dictionary.txt").write_text("石三伢子 1000 nr\n", encoding="utf-8")
+    monkeypatch.setattr(partitions, "_LOADED", {})
+    job = ExtractorJob(DEFAULT_PIPELINE, [], extractor_fingerprint(DEFAULT_PIPELINE, []))
+    extract_records('{"id": "X-1", "title": "毛泽东在延安", "record_set": "s"}', job)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name]
