@@ -155,14 +155,13 @@ class Curation:
             if change.action == "add":
                 mentions = self._add_mentions(change, record, mentions)
                 continue
-            touched = [m for m in mentions if m.entity_id == change.entity_id]
-            if change.action == "accept":
-                for mention in touched:
-                    mention.confidence = 1.0
-            elif change.action == "reject":
+            if change.action == "reject":
                 mentions = [m for m in mentions if m.entity_id != change.entity_id]
-            else:  # retarget
-                for mention in touched:
+                continue
+            for mention in (m for m in mentions if m.entity_id == change.entity_id):
+                if change.action == "accept":
+                    mention.confidence = 1.0
+                else:  # retarget
                     mention.entity_id = change.new_entity_id
         return mentions
 
