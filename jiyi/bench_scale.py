@@ -279,12 +279,22 @@ def table_line(row: dict) -> str:
             f"{row['records_per_second']:>12,.0f}{row['peak_tree_mb']:>14,.0f}{row['peak_main_mb']:>9,.0f}")
 
 
-def workspace_folder(base: Path, records: int) -> Path:
-    """base/records-N, emptied first — but only when it is a workspace this benchmark made."""
+def workspace_folder(base: Path, records: int, *, reuse: bool = False) -> Path:
+    """base/records-N, emptied first — but only when it is a workspace this benchmark made.
+
+    With `reuse`, the workspace an earlier run kept there is measured again as it is: a stage of
+    10^6 records can then be measured in another sitting than the ones before it.
+    """
     folder = base / f"records-{records}"
+    made_here = (folder / "jiyi.toml").is_file() and \
+        "synthetic records" in (folder / "jiyi.toml").read_text(encoding="utf-8")
+    if reuse:
+        if not (made_here and (folder / "build" / "internal" / "records.jsonl").is_file()):
+            raise ValueError(f"--reuse: {folder} is not an ingested workspace of an earlier `jiyi bench scale "
+                             f"--keep` run — run it once without --reuse, with --out {base} --keep")
+        return folder
     if folder.exists():
-        toml = folder / "jiyi.toml"
-        if not (toml.is_file() and "synthetic records" in toml.read_text(encoding="utf-8")):
+        if not made_here:
             raise ValueError(f"{folder} exists and is not a synthetic workspace made by jiyi bench scale — "
                              "give another --out, or move that folder away")
         shutil.rmtree(folder)
@@ -303,27 +313,35 @@ def check_exit(stage: str, measured: Measured, log: Path) -> bool:
 
 
 def measure_records(records: int, workspace: Path, stages: list[str], worker_counts: list[int | None], seed: int,
-                    results: Path | None, rows: list[dict]) -> bool:
-    """Make a workspace of `records` records in `workspace` and measure the stages on it; False when a stage failed."""
+                    results: Path | None, rows: list[dict], *, reuse: bool = False) -> bool:
+    """Make a workspace of `records` records in `workspace` and measure the stages on it; False when a stage failed.
+
+    With `reuse` the workspace is already there: only the stages from the first asked on run.
+    """
     import resource
 
     from jiyi.synthetic import describe_sources, write_catalogue
 
-    started = time.perf_counter()
-    csv_path = write_catalogue(workspace, records, seed=seed)
-    generated = time.perf_counter() - started
-    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-    print(f"\n{records:,} records: generated {csv_path} ({csv_path.stat().st_size / MB:,.1f} MB) in {generated:.1f} s; "
-          f"this process's peak RSS so far {peak_self:,.0f} MB", flush=True)
+    if reuse:
+        csv_path = workspace / "sources" / "catalogue.csv"
+        print(f"\n{records:,} records: reusing {workspace} as an earlier run left it", flush=True)
+    else:
+        started = time.perf_counter()
+        csv_path = write_catalogue(workspace, records, seed=seed)
+        generated = time.perf_counter() - started
+        peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+        print(f"\n{records:,} records: generated {csv_path} ({csv_path.stat().st_size / MB:,.1f} MB) in "
+              f"{generated:.1f} s; this process's peak RSS so far {peak_self:,.0f} MB", flush=True)
     print(HEADER, flush=True)
     logs = workspace / "bench-logs"
-    logs.mkdir()
+    logs.mkdir(exist_ok=reuse)
     sources = describe_sources()
     measured_extract: dict[int | None, float] = {}
     capacities: dict[int, float] = {}
-    # Every stage up to the last one asked for runs, in order, since each reads what the one before wrote;
-    # only the ones asked for are measured and reported.
-    for stage in STAGES[:STAGES.index(stages[-1]) + 1]:
+    # Every stage up to the last one asked for runs, in order, since each reads what the one before wrote
+    # (a reused workspace has them from the first asked); only the ones asked for are measured and reported.
+    first = STAGES.index(stages[0]) if reuse else 0
+    for stage in STAGES[first:STAGES.index(stages[-1]) + 1]:
         counts = worker_counts if stage == "extract" and stage in stages else [None]
         for workers in counts:
             if stage == "extract":
@@ -425,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", type=Path, help="draw the results as this PNG")
     parser.add_argument("--plot-only", action="store_true", help="measure nothing: draw --plot from --results")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic records (default 7)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the workspaces an earlier --keep run left in --out, without making them again")
     args = parser.parse_args(argv)
 
     try:
@@ -442,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     temporary = args.out is None
+    if args.reuse and temporary:
+        print("error: --reuse measures the workspaces an earlier run kept: give its --out", file=sys.stderr)
+        return 2
     base = Path(tempfile.mkdtemp(prefix="jiyi-bench-scale-")) if temporary else args.out
     base.mkdir(parents=True, exist_ok=True)
     box = machine()
@@ -455,9 +478,11 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     try:
         for count in records:
-            workspace = workspace_folder(base, count)
-            made.append(workspace)  # after the check: a folder this benchmark did not make is never deleted
-            if not measure_records(count, workspace, stages, worker_counts, args.seed, args.results, rows):
+            workspace = workspace_folder(base, count, reuse=args.reuse)
+            if not args.reuse:  # after the check: a folder this run did not make is never deleted
+                made.append(workspace)
+            if not measure_records(count, workspace, stages, worker_counts, args.seed, args.results, rows,
+                                   reuse=args.reuse):
                 ok = False
                 break
     except ValueError as error:

@@ -300,14 +300,16 @@ def bench_scale(records: list[str] = typer.Option([], help="Records per syntheti
                 results: Path = typer.Option(None, help="Append one JSON line per measurement to this file."),
                 plot: Path = typer.Option(None, help="Draw the results (of --results, else of this run) as this PNG."),
                 plot_only: bool = typer.Option(False, "--plot-only", help="Measure nothing: draw --plot from --results."),
-                seed: int = typer.Option(7, help="Seed of the synthetic records.")) -> None:
+                seed: int = typer.Option(7, help="Seed of the synthetic records."),
+                reuse: bool = typer.Option(False, "--reuse", help="Measure the workspaces an earlier --keep run left "
+                                           "in --out, as they are: only the stages from the first asked run.")) -> None:
     """Wall time, records/s and peak memory of ingest, extract, graph and search as records grow (docs/scaling.md)."""
     from jiyi.bench_scale import main as bench_main
 
     # Only what was given is passed on: jiyi/bench_scale.py holds the defaults, and reads the lists itself.
     argv = [f"--records={value}" for value in records] + [f"--workers={value}" for value in workers]
     argv += ["--stages", stages, "--seed", str(seed)] + (["--keep"] if keep else []) + \
-        (["--plot-only"] if plot_only else [])
+        (["--plot-only"] if plot_only else []) + (["--reuse"] if reuse else [])
     for option, value in (("--out", out), ("--results", results), ("--plot", plot)):
         if value is not None:
             argv += [option, str(value)]

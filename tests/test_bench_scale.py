@@ -102,6 +102,26 @@ def test_a_tiny_run_measures_each_stage_and_draws_the_plot(tmp_path):
     assert all(len(axes.lines) == 2 for axes in figure.axes), "a line per measured stage in each panel"
 
 
+def test_reuse_measures_a_later_stage_on_the_workspace_an_earlier_run_kept(tmp_path, capsys):
+    out, results = tmp_path / "out", tmp_path / "results.jsonl"
+    assert bench_scale.main(["--records", "20", "--stages", "ingest,extract", "--out", str(out), "--keep"]) == 0
+    workspace = out / "records-20"
+    catalogue, mentions = workspace / "sources" / "catalogue.csv", workspace / "build" / "internal" / "mentions.jsonl"
+    before = (catalogue.stat().st_mtime_ns, mentions.stat().st_mtime_ns)
+
+    assert bench_scale.main(["--records", "20", "--stages", "search", "--out", str(out), "--reuse",
+                             "--results", str(results)]) == 0
+    rows = bench_scale.read_results(results)
+    assert [(row["stage"], row["records"]) for row in rows] == [("search", 20)]
+    assert (catalogue.stat().st_mtime_ns, mentions.stat().st_mtime_ns) == before, "nothing before search ran again"
+    assert (workspace / "build" / "public" / "search").is_dir()
+    assert workspace.is_dir(), "a reused workspace is not deleted, --keep or not"
+
+    capsys.readouterr()
+    assert bench_scale.main(["--records", "30", "--stages", "search", "--out", str(out), "--reuse"]) == 2
+    assert "records-30 is not an ingested workspace" in capsys.readouterr().err
+
+
 def test_the_machines_parallel_capacity_is_measured_not_assumed():
     """Two processes of pure Python, timed against one: a figure of this machine at this moment,
     above nothing and not above two cores' worth (a little slack for timer noise)."""
