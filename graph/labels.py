@@ -44,18 +44,25 @@ def _converters() -> tuple[opencc.OpenCC, opencc.OpenCC]:
     return opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
 
 
+# Converting is the slowest part of making a record's triples (the converter is pure Python),
+# and a record's abstract only needs its tag: so the simplified form, which the tag needs, is
+# cached on its own, and the traditional form is made only for text that gets both labels.
+@lru_cache(maxsize=65536)
+def simplified_form(text: str) -> str:
+    return _converters()[0].convert(text)
+
+
 @lru_cache(maxsize=65536)
 def scripts(text: str) -> tuple[str, str]:
     """(simplified, traditional) forms of `text`; one of them is `text` itself."""
-    to_simplified, to_traditional = _converters()
-    simplified = to_simplified.convert(text)
-    traditional = text if simplified != text else to_traditional.convert(text)
+    simplified = simplified_form(text)
+    traditional = text if simplified != text else _converters()[1].convert(text)
     return simplified, traditional
 
 
 def written_tag(text: str) -> str:
     """The language tag of text as written: zh-Hant when it holds traditional characters."""
-    return "zh-Hant" if scripts(text)[0] != text else "zh-Hans"
+    return "zh-Hant" if simplified_form(text) != text else "zh-Hans"
 
 
 def as_written(text: str) -> Literal:
@@ -87,7 +94,7 @@ def _capitalised(word: str) -> str:
 
 def romanise(text: str, kind: EntityType) -> str:
     """Hanyu Pinyin with tone marks, words capitalised as for proper nouns (Máo Zédōng, Zūnyì Huìyì)."""
-    simplified = scripts(text)[0]
+    simplified = simplified_form(text)
     if kind is EntityType.PER and len(simplified) >= 2:
         size = 2 if simplified[:2] in COMPOUND_SURNAMES else 1
         surname, given = simplified[:size], simplified[size:]
@@ -121,7 +128,7 @@ def english(text: str, kind: EntityType, *, in_gazetteer: bool = False) -> str:
     Places outside the gazetteer (countries, regions, 陕甘宁边区) are often translated in
     English, so they get no guessed English name.
     """
-    simplified = scripts(text)[0]
+    simplified = simplified_form(text)
     if kind is EntityType.PER:
         return romanise(text, kind).translate(TONELESS).replace("v", "ü")
     if kind is EntityType.LOC and in_gazetteer:
