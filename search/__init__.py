@@ -29,58 +29,54 @@ SPOOL_BATCH = 1_000  # documents per pickle in the stage's spool: a bounded batc
 
 
 def run(ws: Workspace, config: Config, records: Iterable[Record], reporter: Reporter) -> StageResult:
-    """`records` is walked once per theme and once more to make the documents (a jiyi.build.RecordFile
-    reads records.jsonl each time); neither the records nor their documents are held all at once."""
+    """`records` is walked once to make the documents and once more by each theme beside it (a
+    jiyi.build.RecordFile reads records.jsonl on each walk); neither the records, nor their documents,
+    nor the entities' record ids are held all at once."""
     # Imported here, not above: `jiyi.search.cli` loads this package on every `jiyi` command, and these
     # bring in jieba and the extract stage's normaliser.
-    from .documents import Tokenizer, make_document, record_entities
+    from .documents import RecordLabels, Tokenizer, make_document
     from .themes import select_records
 
     problems: list[Problem] = []
-    entities: list[Entity] = []
-    if ws.entities_file.is_file():
-        entities = list(read_jsonl(ws.entities_file, Entity))
-    elif config.themes:
+    if not ws.entities_file.is_file() and config.themes:
         problems.append(Problem("W706", SourceRef(ws.relative(ws.entities_file)), "no extracted entities: the person, "
                                 "place and organisation facets are empty", "run `jiyi extract` before the search stage",
                                 dropped=False))
-    chosen: dict[str, set[str]] = {}  # theme → the ids of its records
+    selections: dict[str, Iterator[Record]] = {}  # theme → its records, walked beside the documents
     for theme in config.themes:
         try:
-            chosen[theme.name] = {record.id for record in select_records(theme, records, entities, ws, config)}
+            selections[theme.name] = iter(select_records(theme, records, _entities(ws), ws, config))
         except JiyiError as error:
             problems.append(Problem(error.code, SourceRef(ws.relative(ws.config_file)),
                                     f"theme `{theme.name}` left out: {error.message}", error.fix))
-    wanted = set().union(*chosen.values())
-    labels = record_entities(entities)
-    del entities
-    themes = [t for t in config.themes if t.name in chosen]
+    themes = [t for t in config.themes if t.name in selections]
     indexed = 0
     ws.internal_search_dir.parent.mkdir(parents=True, exist_ok=True)
-    # Each document is made once, in the order of the records, and spooled to a file that is gone
-    # when closed (or when the process dies); every index then reads the documents back one by one.
-    with tempfile.TemporaryFile(dir=ws.internal_search_dir.parent, prefix=".search-documents-") as spool:
+    # Each document is made once, in the order of the records, and spooled with the names of its themes
+    # to a file that is gone when closed (or when the process dies); every index then reads them back.
+    with RecordLabels(_entities(ws)) as labels, \
+            tempfile.TemporaryFile(dir=ws.internal_search_dir.parent, prefix=".search-documents-") as spool:
+        members = ThemeMembers(selections)
         tokenizer = Tokenizer()
         batch = []
         for record in reporter.track(records, "search"):
-            if record.id in wanted:
-                batch.append(make_document(record, labels.pop(record.id, {}), tokenizer))
+            if names := members.of(record.id):
+                batch.append((names, make_document(record, labels.of(record.id), tokenizer)))
             if len(batch) == SPOOL_BATCH:
                 pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
                 batch = []
         pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
-        del labels, batch
+        del batch
 
         def documents(theme: ThemeSource, public_only: bool) -> Iterator:
-            members = chosen[theme.name]
             spool.seek(0)
             while True:
                 try:
                     batch = pickle.load(spool)
                 except EOFError:
                     return
-                for document in batch:
-                    if document.id in members and (not public_only or AccessStatus(document.access).is_public):
+                for names, document in batch:
+                    if theme.name in names and (not public_only or AccessStatus(document.access).is_public):
                         yield document
 
         with _replaced(ws.internal_search_dir) as folder:
@@ -90,6 +86,32 @@ def run(ws: Workspace, config: Config, records: Iterable[Record], reporter: Repo
             for theme in themes:
                 _build(folder / theme.name, theme, documents(theme, True), "public", config)
     return StageResult("search", {"themed databases": len(themes), "indexed records": indexed}, problems)
+
+
+def _entities(ws: Workspace) -> Iterator[Entity]:
+    """The extracted entities, read from their file one at a time (none before `jiyi extract`)."""
+    return read_jsonl(ws.entities_file, Entity) if ws.entities_file.is_file() else iter(())
+
+
+class ThemeMembers:
+    """Which themes hold each record, asked record after record in the order of the records.
+
+    Each theme's selection gives its records in that same order, so it is walked in step with the
+    records: no theme's set of record ids is held (at 10^6 records one is some 70 MB).
+    """
+
+    def __init__(self, selections: dict[str, Iterator[Record]]):
+        self._selections = selections
+        self._next = {name: next(selection, None) for name, selection in selections.items()}
+
+    def of(self, record_id: str) -> list[str]:
+        """The names of the themes that hold `record_id`; ask for every record, in order."""
+        names = []
+        for name, pending in self._next.items():
+            if pending is not None and pending.id == record_id:
+                names.append(name)
+                self._next[name] = next(self._selections[name], None)
+        return names
 
 
 def _build(folder: Path, theme: ThemeSource, documents: Iterable, scope: str, config: Config) -> int:

@@ -11,10 +11,12 @@ toneless pinyin is indexed beside it (长征 → changzheng).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jiyi.extract.normalise import normalise_text
 from jiyi.model import Entity, EntityType, Record
+from jiyi.scratch import ScratchTable
 
 # 文种 (document type) guessed from the last word of a title, longest ending first. A catalogue
 # column 文种 or 类型 (kept in Record.extra) wins over the guess; no match gives "其他".
@@ -117,18 +119,38 @@ def _pinyin_of(token: str) -> str:
     return "".join(syllables) if len(syllables) == len(token) else ""  # only all-Chinese tokens
 
 
-def record_entities(entities: list[Entity]) -> dict[str, dict[str, list[str]]]:
-    """record id → {"persons": [...], "places": [...], "organisations": [...]}, labels in first-seen order."""
-    by_record: dict[str, dict[str, list[str]]] = {}
-    for entity in entities:
-        facet = FACET_TYPES.get(entity.type)
-        if facet is None:
-            continue
-        for record_id in entity.record_ids:
-            labels = by_record.setdefault(record_id, {}).setdefault(facet, [])
-            if entity.label not in labels:
-                labels.append(entity.label)
-    return by_record
+class RecordLabels:
+    """The labels of each record's people, places and bodies, looked up by record id.
+
+    Kept on disk (jiyi.scratch.ScratchTable), not in a dict: at 10^6 records the entities'
+    record ids alone are millions of strings. Filled from `entities` in their order.
+    """
+
+    def __init__(self, entities: Iterable[Entity]):
+        self._table = ScratchTable()
+        for entity in entities:
+            facet = FACET_TYPES.get(entity.type)
+            if facet is not None:
+                self._table.add_many((record_id, f"{facet}\t{entity.label}") for record_id in entity.record_ids)
+
+    def of(self, record_id: str) -> dict[str, list[str]]:
+        """{"persons": [...], "places": [...], "organisations": [...]}: labels in the entities' order, once each."""
+        labels: dict[str, list[str]] = {}
+        for row in self._table.of(record_id):
+            facet, label = row.split("\t", 1)
+            found = labels.setdefault(facet, [])
+            if label not in found:
+                found.append(label)
+        return labels
+
+    def close(self) -> None:
+        self._table.close()
+
+    def __enter__(self) -> RecordLabels:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def document_type(record: Record) -> str:

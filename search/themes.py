@@ -20,10 +20,10 @@ from jiyi.workspace import Workspace
 from .documents import fold
 
 
-def select_records(theme: ThemeSource, records: Iterable[Record], entities: list[Entity], ws: Workspace,
+def select_records(theme: ThemeSource, records: Iterable[Record], entities: Iterable[Entity], ws: Workspace,
                    config: Config) -> Iterator[Record]:
     """The theme's records, in the order of `records`, one at a time. Raises JiyiError when its SPARQL
-    query fails."""
+    query fails. `entities` is read once, and only by a theme chosen by concept."""
     if theme.record_sets:
         wanted = set(theme.record_sets)
         return (r for r in records if r.record_set in wanted)
@@ -32,7 +32,7 @@ def select_records(theme: ThemeSource, records: Iterable[Record], entities: list
     return by_sparql(theme.sparql, records, ws, config)
 
 
-def by_concept(concept: str, aliases: list[str], records: Iterable[Record], entities: list[Entity]) -> Iterator[Record]:
+def by_concept(concept: str, aliases: list[str], records: Iterable[Record], entities: Iterable[Entity]) -> Iterator[Record]:
     names = {fold(name) for name in [concept, *aliases] if name.strip()}
     mentioned = {record_id for entity in entities
                  if names & {fold(n) for n in [entity.label, *entity.aliases]} for record_id in entity.record_ids}

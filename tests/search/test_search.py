@@ -42,6 +42,29 @@ def containing(records, word, record_set=None):
 # ------------------------------------------------------------------ what the stage builds
 
 
+def test_each_record_is_given_the_themes_whose_walk_holds_it_however_they_overlap():
+    from jiyi.model import Record
+    from jiyi.search import ThemeMembers
+
+    records = [Record(id=f"R{n}", title="t", record_set="s") for n in range(6)]
+    members = ThemeMembers({"even": iter(records[0::2]), "from-3": iter(records[3:]), "none": iter([])})
+    assert [members.of(r.id) for r in records] == [["even"], [], ["even"], ["from-3"], ["even", "from-3"], ["from-3"]]
+
+
+def test_a_records_facet_labels_come_once_each_in_the_entities_order():
+    from jiyi.model import Entity
+    from jiyi.search.documents import RecordLabels
+
+    entities = [Entity(id="p1", type=EntityType.PER, label="毛泽东", record_ids=["R1", "R2"]),
+                Entity(id="d1", type=EntityType.TIME, label="1935-01", record_ids=["R1"]),
+                Entity(id="l1", type=EntityType.LOC, label="遵义", record_ids=["R1"]),
+                Entity(id="p2", type=EntityType.PER, label="周恩来", record_ids=["R1"]),
+                Entity(id="p3", type=EntityType.PER, label="毛泽东", record_ids=["R1"])]  # a second entity, same label
+    with RecordLabels(entities) as labels:
+        assert labels.of("R1") == {"persons": ["毛泽东", "周恩来"], "places": ["遵义"]}
+        assert labels.of("R2") == {"persons": ["毛泽东"]} and labels.of("R3") == {}
+
+
 def test_every_theme_is_built_public_and_internal(search_demo):
     ws, _ = search_demo
     assert sorted(p.name for p in ws.public_search_dir.iterdir()) == DEMO_THEMES
