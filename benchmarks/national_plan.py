@@ -40,15 +40,19 @@ def size_of(path: Path) -> int:
 
 
 def stage_rates(rows: list[dict]) -> dict[str, tuple[int, float, int]]:
-    """stage → (records, core-seconds per record, workers) at the largest size measured with one worker
-    (or without a worker count): a per-core rate, whatever else the machine ran."""
+    """stage → (records, core-seconds per record, workers) at the largest size measured.
+
+    A run on K worker processes counts K cores for its whole wall time: an upper bound, since the
+    workers wait while the build's process splits the records and joins their mentions. At the
+    same size, the run with the fewest workers is taken (one core measures a core best)."""
     best: dict[str, dict] = {}
     for row in rows:
-        if row.get("workers") not in (None, 1):
-            continue
-        if row["stage"] not in best or row["records"] >= best[row["stage"]]["records"]:
+        current = best.get(row["stage"])
+        if current is None or (row["records"], -(row.get("workers") or 1)) > \
+                (current["records"], -(current.get("workers") or 1)):
             best[row["stage"]] = row
-    return {stage: (row["records"], row["seconds"] / row["records"], 1) for stage, row in best.items()}
+    return {stage: (row["records"], row["seconds"] * (row.get("workers") or 1) / row["records"], row.get("workers") or 1)
+            for stage, row in best.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,13 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     built = sum(1 for line in open(args.workspace / "build/internal/records.jsonl", "rb") if line.strip())
 
     print(f"National scale: {args.records:,} records, from measurements at up to "
-          f"{max(r for r, _, _ in rates.values()):,} records (one core per stage).\n")
+          f"{max(r for r, _, _ in rates.values()):,} records, in core-seconds per record.\n")
     print("| stage | measured at | ms per record (one core) | core-hours | " +
           " | ".join(f"hours on {c} cores" for c in CLUSTERS) + " |")
     print("|---|---:|---:|---:|" + "---:|" * len(CLUSTERS))
-    for stage, (measured_at, seconds, _) in rates.items():
+    for stage, (measured_at, seconds, workers) in rates.items():
         core_hours = seconds * args.records / 3600
-        print(f"| {stage} | {measured_at:,} | {seconds * 1000:.1f} | {core_hours:,.0f} | " +
+        where = f"{measured_at:,}" + (f" ({workers} workers × wall time)" if workers > 1 else "")
+        print(f"| {stage} | {where} | {seconds * 1000:.1f} | {core_hours:,.0f} | " +
               " | ".join(f"{core_hours / c:,.1f}" for c in CLUSTERS) + " |")
 
     print(f"\nStorage, from the files of a built workspace of {built:,} records:\n")

@@ -145,3 +145,20 @@ def test_the_parallel_capacity_is_measured_whatever_runs_as_main(tmp_path, monke
     fake_main.__file__ = str(page)
     monkeypatch.setitem(sys.modules, "__main__", fake_main)
     assert 0.5 < parallel_capacity(2, loops=500_000) <= 2.3
+
+
+def test_the_national_plan_takes_each_stages_largest_run_and_counts_every_worker_core():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("national_plan", Path(__file__).parents[1] / "benchmarks" / "national_plan.py")
+    plan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plan)
+    rows = [{"stage": "extract", "records": 1000, "workers": 1, "seconds": 10.0},
+            {"stage": "extract", "records": 100_000, "workers": 2, "seconds": 400.0},
+            {"stage": "extract", "records": 100_000, "workers": 1, "seconds": 700.0},
+            {"stage": "extract", "records": 1_000_000, "workers": 2, "seconds": 3000.0},
+            {"stage": "graph", "records": 10_000, "workers": None, "seconds": 150.0}]
+    rates = plan.stage_rates(rows)
+    assert rates["extract"] == (1_000_000, pytest.approx(0.006), 2)  # 2 cores × 3,000 s over 10^6 records
+    assert rates["graph"] == (10_000, pytest.approx(0.015), 1)
+    assert plan.stage_rates(rows[:3])["extract"] == (100_000, pytest.approx(0.007), 1), "one worker wins at one size"
