@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from collections.abc import Iterable, Iterator
 
 from jiyi.config import Config
 from jiyi.errors import ConfigError
-from jiyi.model import AccessStatus, Problem, Record, StageResult, atomic_writer, to_dict
+from jiyi.model import AccessStatus, Problem, Record, StageResult
 from jiyi.progress import Reporter
-from jiyi.record_index import RecordIndexWriter
+from jiyi.record_writer import RecordWriter
 from jiyi.workspace import Workspace
 
 from .catalogue import iter_catalogue
@@ -66,10 +65,8 @@ def run(ws: Workspace, config: Config, reporter: Reporter, *, today: str | None 
     problems: list[Problem] = []
     images = PageImages(ws.root / config.images_dir, config.images_dir.rstrip("/"))
     day = today or build_day()
-    opened = total = public = 0
-    # One pass writes all three files, each record turned into JSON once (to_dict is most of the stage's time).
-    with atomic_writer(ws.records_file) as every, atomic_writer(ws.public_records_file) as open_only, \
-            RecordIndexWriter(ws.public_record_index) as index, SeenIds() as seen:  # the index is what the app reads
+    opened = 0
+    with RecordWriter(ws) as out, SeenIds() as seen:
         for record in _source_records(ws, config, reporter, problems):
             if not seen.add(record.id):  # ids must be unique across files too: they become URIs
                 problems.append(Problem("E109", record.source, f"id {record.id!r} is used by another source too",
@@ -77,14 +74,8 @@ def run(ws: Workspace, config: Config, reporter: Reporter, *, today: str | None 
                 continue
             opened += apply_embargo(record, day)
             record.images = images.pages_of(record, problems)
-            as_dict = to_dict(record)
-            line = json.dumps(as_dict, ensure_ascii=False) + "\n"
-            every.write(line)
-            total += 1
-            if record.is_public:
-                open_only.write(line)
-                index.add(record, as_dict)
-                public += 1
+            out.add(record)
+    total, public = out.total, out.public
     problems.extend(images.unclaimed())
     counts = {"records": total, "public records": public}
     if opened:

@@ -97,6 +97,12 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
                                  "used instead of SPARQL Update when given (faster for big graphs)"),
         "push_restricted": (bool, False, "also push the restricted graph; only if your store is not public-facing"),
     },
+    "ocr": {
+        "engine": (str, "auto", '"auto" (each page to the engine best at its script), "rapidocr" (PP-OCRv4, from '
+                   'PyPI) or "tesseract" (Debian\'s tesseract-ocr); jiyi bench ocr measures them'),
+        "transcriptions": (str, "curation/transcriptions", "corrected transcriptions (<record id>.txt), which "
+                           "replace OCR's text on every build"),
+    },
     "search": {
         "backend": (str, "tantivy", '"tantivy" keeps each themed database in build/…/search/; "opensearch" on your server'),
         "url": (str, "", 'the OpenSearch server when backend = "opensearch", e.g. http://localhost:9200'),
@@ -104,6 +110,7 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
     },
 }
 SEARCH_BACKENDS = ("tantivy", "opensearch")
+OCR_ENGINES = ("auto", "rapidocr", "tesseract")
 GRAPH_STORES = ("oxigraph", "sparql")
 
 ARRAY_TABLES = {"catalogue": CATALOGUE_SCHEMA, "texts": TEXTS_SCHEMA, "theme": THEME_SCHEMA}
@@ -165,6 +172,8 @@ class Config:
     update_endpoint: str = ""
     graph_store_endpoint: str = ""
     push_restricted: bool = False
+    ocr_engine: str = "auto"
+    transcriptions_dir: str = "curation/transcriptions"
     search_backend: str = "tantivy"
     search_url: str = ""
     search_index_prefix: str = "jiyi"
@@ -219,6 +228,9 @@ def load_config(path: Path) -> Config:
             _fail(path, text, ["extract", key], f"`{key}` must be at least {least}", f"{key}: {SCHEMA['extract'][key][2]}")
     graph = _filled(data.get("graph", {}), SCHEMA["graph"])
     _check_graph(graph, path, text)
+    ocr = _filled(data.get("ocr", {}), SCHEMA["ocr"])
+    if ocr["engine"] not in OCR_ENGINES:
+        _fail(path, text, ["ocr", "engine"], f"unknown OCR engine `{ocr['engine']}`", f"write one of: {', '.join(OCR_ENGINES)}")
     search = _filled(data.get("search", {}), SCHEMA["search"])
     if search["backend"] not in SEARCH_BACKENDS:
         _fail(path, text, ["search", "backend"], f"unknown search backend `{search['backend']}`",
@@ -245,6 +257,8 @@ def load_config(path: Path) -> Config:
         update_endpoint=graph["update_endpoint"],
         graph_store_endpoint=graph["graph_store_endpoint"],
         push_restricted=graph["push_restricted"],
+        ocr_engine=ocr["engine"],
+        transcriptions_dir=ocr["transcriptions"],
         search_backend=search["backend"],
         search_url=search["url"],
         search_index_prefix=search["index_prefix"],

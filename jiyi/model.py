@@ -106,6 +106,9 @@ class Record:
     holder: str = ""  # the holding institution
     abstract: str = ""
     text: str = ""  # full text or transcription
+    # Where `text` came from when the source gave none: "ocr" (jiyi ocr read the page images) or
+    # "corrected" (a curator's transcription in curation/transcriptions/); "" when the source gave it.
+    text_source: str = ""
     language: str = "zh"
     note: str = ""  # caveats a reader must see, e.g. "inscription year unverified"
     source: SourceRef | None = None
@@ -242,6 +245,46 @@ def entity_key(entity_type: EntityType, label: str) -> str:
     return f"{entity_type.value.lower()}-{digest[:12]}"
 
 
+@dataclass
+class TextWord:
+    """A word (for Chinese, mostly one character) an OCR engine read, with its box and confidence."""
+
+    text: str
+    box: list[int]  # x, y, width, height in pixels of the page image as published
+    confidence: float  # 0–1
+
+
+@dataclass
+class TextLine:
+    """One line (a column, on a vertical page) of a page, in reading order."""
+
+    text: str
+    box: list[int]  # x, y, width, height, as TextWord.box
+    confidence: float  # 0–1, the mean of its characters'
+    words: list[TextWord] = field(default_factory=list)
+    start: int = 0  # offset of text[0] in the record's text, so a mention's characters can be found on the page
+
+
+@dataclass
+class PageText:
+    """What OCR read on one page image: the per-page layout file build/internal/ocr/<record>/p001.json."""
+
+    image: str  # workspace-relative path of the page image
+    image_sha1: str  # of the file's bytes: a changed scan is read again
+    engine: str  # what read it, e.g. "rapidocr-onnxruntime 1.4.4 (PP-OCRv4); jiyi reader 2"
+    width: int  # of the page as published (EXIF orientation applied)
+    height: int
+    rotation: int = 0  # degrees clockwise the page had to be turned to be read (0, 90, 180, 270)
+    skew: float = 0.0  # degrees the text lines were tilted, corrected before reading
+    direction: str = "horizontal"  # or "vertical": columns read top to bottom, right to left
+    confidence: float = 0.0  # mean over the page's characters
+    lines: list[TextLine] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
 # ---------------------------------------------------------------- JSON round trips
 
 T = TypeVar("T")
@@ -251,6 +294,8 @@ _NESTED = {
     "source": SourceRef,
     "items": ExhibitItem,
     "sections": ExhibitSection,
+    "lines": TextLine,
+    "words": TextWord,
 }
 
 

@@ -67,6 +67,10 @@ class Workspace:
         return self.internal / "problems" / f"{stage}.jsonl"
 
     @property
+    def ocr_dir(self) -> Path:  # ocr → <record id>/p001.json …: what was read on each page image, and where
+        return self.internal / "ocr"
+
+    @property
     def mentions_file(self) -> Path:  # extract → Mentions
         return self.internal / "mentions.jsonl"
 

@@ -154,6 +154,7 @@ def test_the_catalogue_sheet_is_read_from_the_config(tmp_path):
     ('[extract]\nrecords_per_partition = 0\n', "`records_per_partition` must be at least 1", "records per extraction"),
     ('[search]\nbackend = "elastic"\n', "unknown search backend `elastic`", "tantivy, opensearch"),
     ('[search]\nbackend = "opensearch"\n', 'backend = "opensearch" needs the server\'s url', 'url = "http://HOST:9200"'),
+    ('[ocr]\nengine = "paddle"\n', "unknown OCR engine `paddle`", "auto, rapidocr, tesseract"),
 ])
 def test_scale_settings_out_of_range_are_located_with_a_fix(tmp_path, table, message, fix):
     path = write(tmp_path, GOOD + "\n" + table)
