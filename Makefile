@@ -18,7 +18,8 @@ install: $(BIN)/jiyi
 # Debian packages Jiyi uses: a CJK font to render facsimile pages; Java and Maven to fetch
 # and run the real Neo4j and Fuseki servers the tests start (make neo4j, make fuseki); wrk to
 # load jiyi serve in jiyi bench iiif; npm to install the IIIF viewer (make viewer); Chromium for
-# the tests that open the viewer in a real browser (Playwright drives Debian's build, never its own).
+# the tests that open the viewer in a real browser (Playwright drives Debian's build, never its own);
+# Tesseract and its Chinese models for jiyi ocr (it reads traditional pages; the vertical models are jiyi bench ocr's baseline).
 system-deps:
 	@if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
 	  echo "installing fonts-noto-cjk (CJK font for facsimile pages)"; \
@@ -39,6 +40,12 @@ system-deps:
 	  echo "installing nodejs and npm (to install the IIIF viewer Mirador from the npm registry)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs npm; \
+	fi
+	@if [ ! -f /usr/share/tesseract-ocr/5/tessdata/chi_tra_vert.traineddata ]; then \
+	  echo "installing tesseract-ocr with its Chinese models (the second OCR engine of jiyi ocr)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim \
+	    tesseract-ocr-chi-tra tesseract-ocr-chi-sim-vert tesseract-ocr-chi-tra-vert; \
 	fi
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "installing chromium (the browser the viewer tests drive)"; \

@@ -15,13 +15,15 @@ from jiyi.graph.inputs import read_rows
 from jiyi.graph.triples import entity_node
 from jiyi.graph.vocab import Minter
 from jiyi.iiif import services
-from jiyi.iiif.annotations import chapter_ranges, entity_pages, facsimile_lines, page_file, transcription_pages
+from jiyi.iiif.annotations import (chapter_ranges, entity_pages, facsimile_lines, page_file, scan_lines,
+                                   transcription_pages, viewing_direction)
 from jiyi.iiif.facsimile import find_cjk_font, render_pages
 from jiyi.iiif.manifests import (IMAGE_FORMATS, METADATA_FIELDS, canvas_id, collection_for, manifest_for,
                                  record_root, top_collection, write_iiif_json)
 from jiyi.iiif.pages import PUBLISHED_FORMATS, PageError, check_page, decode_upright, page_format, page_size
 from jiyi.model import (Entity, EntityType, Mention, Problem, Record, SourceRef, StageResult, atomic_writer,
                         entity_key)
+from jiyi.ocr import read_layouts
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
@@ -63,7 +65,11 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
         canvases = [canvas_id(record.id, config.base_uri, n) for n in range(1, n_pages + 1)]
         # Public pages get their thumbnail from the image service (services.py); staff pages get a small JPEG.
         thumbnails = [] if record.is_public or not images else _thumbnails(out, record, images)
-        lines = facsimile_lines(record, fonts.get()) if facsimile_of else None
+        layouts = read_layouts(ws, record) if record.text_source and not facsimile_of else []
+        if facsimile_of:
+            lines = facsimile_lines(record, fonts.get())
+        else:  # scans: where OCR found each line, when it read them (None: not known)
+            lines = scan_lines(record, layouts) if any(layouts) else None
         if lines:  # the layout and the drawn pages come from the same arithmetic; never point past the last page
             lines = [line for line in lines if line.page <= len(images)]
         mentions = links.mentions.get(record.id, [])
@@ -74,7 +80,8 @@ def run(ws: Workspace, config: Config, records: list[Record], reporter: Reporter
                                 facsimile_of=facsimile_of or "text", project=config.name,
                                 record_set=labels.get(record.record_set), places=links.places(mentions),
                                 structures=chapter_ranges(record, lines, root, canvases) if lines else None,
-                                annotations=_page_refs(pages), agents=links.agents, thumbnails=thumbnails)
+                                annotations=_page_refs(pages), agents=links.agents, thumbnails=thumbnails,
+                                viewing_direction=viewing_direction(layouts))
         write_iiif_json(out / record.id / "manifest.json", manifest)
         built[record.is_public].append((record, manifest))
         n_images += len(images)

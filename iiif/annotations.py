@@ -9,8 +9,10 @@ every `*-transcription.json` of a record):
 Each is an AnnotationPage that the canvas of that page lists in its `annotations`.
 
 On a rendered facsimile Jiyi knows where every character is drawn (`facsimile_lines`
-repeats render_pages' layout), so lines and mentions get `#xywh=` regions. On scans it
-does not: the whole transcription goes on page 1 and mentions target the whole canvas.
+repeats render_pages' layout), so lines and mentions get `#xywh=` regions. On scans whose
+text the ocr stage read, its page layouts say where each character is (`scan_lines`), so
+they do too. On other scans they do not: the whole transcription goes on page 1 and
+mentions target the whole canvas.
 """
 
 from __future__ import annotations
@@ -40,10 +42,18 @@ class Line:
     y: int  # top of the line
     height: int
     edges: list[float] = field(default_factory=list)  # x of each character's left edge, and of the line's end
+    # On a scan: the box [x, y, w, h] of each character of text (None where OCR placed none), and the line's
+    width: int = 0
+    char_boxes: list[list[int] | None] | None = None
 
     def box(self, start: int, end: int) -> str:
         """The xywh of characters [start, end) of the field, which must fall in this line."""
         first, last = start - self.start, end - self.start
+        if self.char_boxes is not None:  # a scan: the characters' own boxes, else the whole line
+            placed = [b for b in self.char_boxes[first:last] if b] or [[self.x, self.y, self.width, self.height]]
+            x0, y0 = min(b[0] for b in placed), min(b[1] for b in placed)
+            x1, y1 = max(b[0] + b[2] for b in placed), max(b[1] + b[3] for b in placed)
+            return f"xywh={x0},{y0},{max(1, x1 - x0)},{max(1, y1 - y0)}"
         x0, x1 = self.x + self.edges[first], self.x + self.edges[last]
         return f"xywh={round(x0)},{self.y},{max(1, round(x1 - x0))},{self.height}"
 
@@ -88,6 +98,77 @@ def facsimile_lines(record: Record, font_path: Path, *, page_size: tuple[int, in
                 drawn.append(_line(number, body_field, start, text, margin, y, body))
             y += line_height
     return drawn
+
+
+def scan_lines(record: Record, layouts: list) -> list[Line]:
+    """Where each line of the record's text is on its scans, from the ocr stage's page layouts
+    (jiyi.ocr.PageText, one per page, None for a page it could not read).
+
+    The layouts' offsets are into the text OCR read. When a curator's corrected transcription
+    replaced it, each OCR character is carried to the corrected character it became
+    (jiyi.ocr.align), and each line spans the corrected characters its own became.
+    """
+    from jiyi.ocr import text_of_pages
+    from jiyi.ocr.align import offset_map
+
+    if record.text_source not in ("ocr", "corrected"):
+        return []
+    pages = [(number, page) for number, page in enumerate(layouts, start=1) if page is not None and page.lines]
+    read = text_of_pages([page for _, page in pages])  # also sets each line's start in it
+    mapped = offset_map(read, record.text) if record.text_source == "corrected" else list(range(len(read)))
+    lines = []
+    for number, page in pages:
+        for text_line in page.lines:
+            boxes = _character_boxes(text_line)
+            targets = [mapped[text_line.start + k] if text_line.start + k < len(mapped) else None
+                       for k in range(len(text_line.text))]
+            placed = [t for t in targets if t is not None]
+            if not placed:
+                continue  # a line the curator struck out
+            start, end = min(placed), max(placed) + 1
+            char_boxes: list[list[int] | None] = [None] * (end - start)
+            for k, target in enumerate(targets):
+                if target is not None:
+                    char_boxes[target - start] = boxes[k]
+            x, y, width, height = text_line.box
+            lines.append(Line(number, "text", start, record.text[start:end], x, y, height, width=width,
+                              char_boxes=char_boxes))
+    return lines
+
+
+def viewing_direction(layouts: list) -> str | None:
+    """"right-to-left" for a record whose pages are mostly set vertically: such books are bound on the
+    right and their pages turn leftwards. None (the default, left-to-right) otherwise."""
+    read = [page for page in layouts if page is not None and page.lines]
+    vertical = sum(page.direction == "vertical" for page in read)
+    return "right-to-left" if read and vertical * 2 > len(read) else None
+
+
+def _character_boxes(line) -> list[list[int] | None]:
+    """The box of each character of a TextLine's text, from its words (one per character, or split evenly)."""
+    boxes: list[list[int] | None] = []
+    words = iter(line.words)
+    word, used = next(words, None), 0
+    for char in line.text:
+        if char.isspace() or word is None:
+            boxes.append(None)
+            continue
+        boxes.append(_part_of(word, used))
+        used += 1
+        if used >= len(word.text):
+            word, used = next(words, None), 0
+    return boxes
+
+
+def _part_of(word, index: int) -> list[int]:
+    """The index-th character's share of a word's box, along the word's longer side."""
+    parts = len(word.text)
+    if parts <= 1:
+        return list(word.box)
+    x, y, w, h = word.box
+    if h > w:  # a vertical word
+        return [x, y + h * index // parts, w, max(1, h // parts)]
+    return [x + w * index // parts, y, max(1, w // parts), h]
 
 
 def _line(page: int, field_name: str, start: int, text: str, x: int, y: int, face) -> Line:

@@ -186,7 +186,7 @@ def manifest_for(record: Record, images: list[tuple[str, int, int]], base_uri: s
                  facsimile_of: str = "text", project: str = "", record_set: tuple[str, str] | None = None,
                  places: list[tuple[str, Entity]] | None = None, structures: list[dict] | None = None,
                  annotations: dict[int, list[str]] | None = None, agents: dict[str, str] | None = None,
-                 thumbnails: list[tuple[str, int, int]] | None = None) -> dict:
+                 thumbnails: list[tuple[str, int, int]] | None = None, viewing_direction: str | None = None) -> dict:
     """A Presentation 3 Manifest for a record: one Canvas per (relative path, width, height) image,
     or, for a harvested record, per page of `record.remote_images` (then `images` is not used).
 
@@ -195,7 +195,8 @@ def manifest_for(record: Record, images: list[tuple[str, int, int]], base_uri: s
     `project` names the holder when the record has none; `record_set` is its (zh, en) label;
     `places` the (graph URI, entity) of its places with coordinates; `structures` its Ranges;
     `annotations` the AnnotationPage URIs of each canvas by page number; `agents` graph URIs by name;
-    `thumbnails` a small image of each page, as (relative path, width, height) like `images`.
+    `thumbnails` a small image of each page, as (relative path, width, height) like `images`;
+    `viewing_direction` the order its pages are turned in ("right-to-left" for a vertical book).
     """
     rendered = facsimile_of if facsimile else None
     root = record_root(record.id, base_uri)
@@ -264,6 +265,8 @@ def manifest_for(record: Record, images: list[tuple[str, int, int]], base_uri: s
              "format": "application/ld+json"}]
     if canvases and "thumbnail" in canvases[0]:
         manifest["thumbnail"] = canvases[0]["thumbnail"]
+    if viewing_direction:
+        manifest["viewingDirection"] = viewing_direction
     manifest["items"] = canvases
     if structures:
         manifest["structures"] = structures

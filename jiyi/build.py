@@ -20,7 +20,7 @@ from jiyi.model import Problem, Record, StageResult, read_jsonl, write_json, wri
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace
 
-STAGES = ["ingest", "extract", "graph", "iiif", "exhibits", "search"]
+STAGES = ["ingest", "ocr", "extract", "graph", "iiif", "exhibits", "search"]
 
 
 @dataclass

@@ -45,7 +45,7 @@ def build_command(workspace: Path = WorkspaceOption, quiet: bool = QuietOption,
                   full: bool = typer.Option(False, "--full", help="Extract every record again instead of reusing "
                                             "the mentions of records unchanged since the last build."),
                   workers: int = WorkersOption, scheduler: str = SchedulerOption) -> None:
-    """Run every stage in order (ingest → extract → graph → iiif → exhibits → search) and print a summary.
+    """Run every stage in order (ingest → ocr → extract → graph → iiif → exhibits → search) and print a summary.
 
     Outputs go to WORKSPACE/build/: public/ holds only what may be served to the
     public (open records), internal/ everything else. Extraction reuses the mentions of
@@ -73,6 +73,10 @@ def _stage_command(name: str, doc: str) -> None:
 
 
 _stage_command("ingest", "Read the sources (catalogue CSVs, text files, page images) into build/internal/records.jsonl.")
+
+from jiyi.ocr.cli import ocr_command  # noqa: E402
+
+app.command("ocr")(ocr_command)
 
 
 @app.command("extract")
