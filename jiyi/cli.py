@@ -293,6 +293,16 @@ def bench_iiif(records: int = typer.Option(10_000, help="Synthetic records for t
     raise typer.Exit(bench_main(argv))
 
 
+@bench_app.command("ocr", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_ocr(ctx: typer.Context) -> None:
+    """Character error rate and pages a minute of each OCR engine on pages rendered from known text (horizontal
+    and vertical, simplified and traditional, clean and degraded), and entity recall after OCR. Options:
+    --engines rapidocr,tesseract --pages 2 --seed 2026 --corpus BIO --entity-pages 2 --results FILE --quiet."""
+    from jiyi.ocr.bench import main as bench_main
+
+    raise typer.Exit(bench_main(list(ctx.args)))
+
+
 @bench_app.command("scale")
 def bench_scale(records: list[str] = typer.Option([], help="Records per synthetic workspace; repeat it or give a "
                                                   "comma list, e.g. 1000,10000 (default 1000)."),
