@@ -18,7 +18,7 @@ def jiyi(*args, cwd=None):
 def test_help_explains_every_command():
     result = jiyi("--help")
     assert result.returncode == 0
-    for command in ("init", "build", "ingest", "extract", "graph", "iiif", "exhibits", "demo", "app"):
+    for command in ("init", "build", "ingest", "ocr", "extract", "graph", "iiif", "exhibits", "demo", "app"):
         assert command in result.stdout
 
 

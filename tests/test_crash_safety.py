@@ -34,6 +34,9 @@ from helpers import DEMO_SOURCE
 JIYI = str(Path(sys.executable).parent / "jiyi")
 BUILD_TIMEOUT = 600  # seconds; the demo takes about a minute on a busy 2-core machine
 
+# The demo has no scans: its ocr stage reads the records, finds none to read and ends before a kill can land in it.
+# tests/ocr/test_ocr_stage.py kills a build while it reads scans.
+DEMO_STAGES = [stage for stage in STAGES if stage != "ocr"]
 # Files that legitimately differ between two correct builds, and why:
 EXCLUDED = {
     ".lock",  # names the process that held the build lock and when it started
@@ -196,9 +199,10 @@ def stage_durations(ws: Workspace) -> dict[str, float]:
         time.sleep(0.01)
     ended = time.monotonic()
     assert process.wait(timeout=30) == 0, "the reference build failed"
-    assert list(started) == STAGES, f"saw stages {list(started)} in the lock file"
-    times = [started[s] for s in STAGES] + [ended]
-    return {stage: times[n + 1] - times[n] for n, stage in enumerate(STAGES)}
+    seen = [stage for stage in STAGES if stage in started]  # the ocr stage may be over between two looks
+    assert list(started) == seen and set(DEMO_STAGES) <= set(seen), f"saw stages {list(started)} in the lock file"
+    times = [started[s] for s in seen] + [ended]
+    return {stage: times[n + 1] - times[n] for n, stage in enumerate(seen)}
 
 
 def kill_during(ws: Workspace, stage: str, seconds: float) -> str | None:
@@ -224,7 +228,7 @@ def reference(tmp_path_factory) -> tuple[dict[str, str], dict[str, float]]:
     return build_digest(ws), durations
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", DEMO_STAGES)
 def test_a_build_killed_in_any_stage_leaves_no_partial_file_and_the_next_build_equals_an_uninterrupted_one(
         stage, reference, tmp_path):
     expected, durations = reference

@@ -1,10 +1,14 @@
 """The ocr stage on a workspace of scans: text into records, a layout per page, mentions located on the page,
-bad pages reported with the rest read, and a curator's transcription winning over OCR on rebuilds."""
+bad pages reported with the rest read, a curator's transcription winning over OCR on rebuilds, and a build
+killed while reading leaving nothing half-written."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -16,6 +20,7 @@ from jiyi.model import Entity, Mention, PageText, Record, from_dict, read_jsonl
 from jiyi.ocr import _wants_text
 from jiyi.ocr.specimens import render_specimen
 from jiyi.progress import QUIET
+from jiyi.workspace import Workspace
 
 LETTER_1 = "毛泽东同志：\n来电收悉。一九三五年一月，中央政治局在遵义召开扩大会议。"
 LETTER_2 = "周恩来同志出席会议，会议决定红军继续北上。\n请即转告各部。"
@@ -31,12 +36,10 @@ def _page(text, *, vertical=False, traditional=False, size=(900, 620)):
     return image, lines
 
 
-@pytest.fixture(scope="module")
-def scanned(tmp_path_factory):
-    """A workspace of two scanned records, built once: R-1 has a letter on two pages, the second scanned
-    turned a quarter turn; R-2 a vertical page in traditional characters, a corrupt file, a blank page
-    and a thumbnail too small to read."""
-    root = tmp_path_factory.mktemp("ocr") / "ws"
+def make_scanned_workspace(root):
+    """R-1: a letter on two pages, the second scanned turned a quarter turn; R-2: a vertical page in traditional
+    characters, a corrupt file, a blank page and a thumbnail too small to read. Returns what each record's
+    pages say."""
     (root / "sources" / "images" / "R-1").mkdir(parents=True)
     (root / "sources" / "images" / "R-2").mkdir(parents=True)
     (root / "sources" / "catalogue.csv").write_text(CSV, encoding="utf-8")
@@ -53,9 +56,16 @@ def scanned(tmp_path_factory):
     (root / "sources/images/R-2/p2.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a page")
     Image.new("L", (900, 620), 248).save(root / "sources/images/R-2/p3.png")
     Image.new("L", (20, 14), 0).save(root / "sources/images/R-2/p4.png")
+    return {"R-1": "".join(first_lines + second_lines), "R-2": "".join(vertical_lines)}
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):
+    """The workspace of make_scanned_workspace, built once."""
+    root = tmp_path_factory.mktemp("ocr") / "ws"
+    truth = make_scanned_workspace(root)
     ws, config = open_workspace(root)
     summary = build(ws, config, QUIET)
-    truth = {"R-1": "".join(first_lines + second_lines), "R-2": "".join(vertical_lines)}
     return ws, summary, truth
 
 
@@ -185,3 +195,24 @@ def test_a_corrected_transcription_replaces_ocr_on_rebuilds_and_its_names_stay_o
 ])
 def test_only_records_with_scans_and_no_text_of_their_own_want_ocr(record, wanted, tmp_path):
     assert _wants_text(record, tmp_path) is wanted
+
+
+def test_a_build_killed_while_reading_scans_loses_nothing_and_the_next_build_equals_an_uninterrupted_one(tmp_path):
+    from test_crash_safety import JIYI, build_digest, differences, partial_files, running_stage, start_build
+
+    reference = Workspace(tmp_path / "reference")
+    make_scanned_workspace(reference.root)
+    assert subprocess.run([JIYI, "build", "-w", str(reference.root), "-q"], timeout=600).returncode == 1  # bad pages
+    killed = Workspace(tmp_path / "killed")
+    make_scanned_workspace(killed.root)
+    process = start_build(killed)
+    deadline = time.monotonic() + 600
+    while not list(killed.ocr_dir.glob("*/p*.json")):  # the first record's pages are read, the second's not yet
+        assert process.poll() is None and time.monotonic() < deadline, "the build ended before a page was read"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL and running_stage(killed) == "ocr"
+    assert partial_files(killed) == []
+    assert subprocess.run([JIYI, "build", "-w", str(killed.root), "-q"], timeout=600).returncode == 1
+    assert partial_files(killed) == []
+    assert differences(build_digest(killed), build_digest(reference)) == []
