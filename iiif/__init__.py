@@ -20,7 +20,7 @@ from jiyi.iiif.annotations import (chapter_ranges, entity_pages, facsimile_lines
 from jiyi.iiif.facsimile import find_cjk_font, render_pages
 from jiyi.iiif.manifests import (IMAGE_FORMATS, METADATA_FIELDS, canvas_id, collection_for, manifest_for,
                                  record_root, top_collection, write_iiif_json)
-from jiyi.iiif.pages import PUBLISHED_FORMATS, PageError, check_page, decode_upright, page_format, page_size
+from jiyi.page_images import PUBLISHED_FORMATS, PageError, check_page, decode_upright, page_format, page_size
 from jiyi.model import (Entity, EntityType, Mention, Problem, Record, SourceRef, StageResult, atomic_writer,
                         entity_key)
 from jiyi.ocr import read_layouts

@@ -42,9 +42,8 @@ class Line:
     y: int  # top of the line
     height: int
     edges: list[float] = field(default_factory=list)  # x of each character's left edge, and of the line's end
-    # On a scan: the box [x, y, w, h] of each character of text (None where OCR placed none), and the line's
-    width: int = 0
-    char_boxes: list[list[int] | None] | None = None
+    width: int = 0  # on a scan: the line's width (a facsimile line is measured by `edges`)
+    char_boxes: list[list[int] | None] | None = None  # on a scan: [x, y, w, h] of each character, None where unplaced
 
     def box(self, start: int, end: int) -> str:
         """The xywh of characters [start, end) of the field, which must fall in this line."""

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 from PIL import Image
 
 from jiyi.config import Config
-from jiyi.iiif.pages import MAX_SERVED_PIXELS, PageError, decode_upright, page_size, served_size
+from jiyi.page_images import MAX_SERVED_PIXELS, PageError, decode_upright, page_size, served_size
 from jiyi.model import Problem, SourceRef, StageResult, atomic_writer, write_json
 from jiyi.progress import Reporter
 from jiyi.workspace import Workspace

@@ -120,8 +120,8 @@ class PageReader:
         Their layouts are written once the record's text is put together from them, as each
         line's `start` is an offset into that text (so one page read again moves the next ones').
         """
-        from jiyi.iiif.pages import PageError  # here, not above: the iiif stage imports this module
-        from jiyi.ocr.read import image_sha1, read_page
+        from jiyi.ocr.read import image_sha1, read_page  # numpy and Pillow: loaded only when there are scans
+        from jiyi.page_images import PageError
 
         folder = self.ws.ocr_dir / record.id
         numbered: list[tuple[int, PageText]] = []

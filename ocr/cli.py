@@ -31,7 +31,7 @@ def ocr_command(images: list[Path] = typer.Argument(None, help="Page images (PNG
         run_one_stage("ocr", workspace, quiet)
         return
     from jiyi.errors import JiyiError
-    from jiyi.iiif.pages import PageError
+    from jiyi.page_images import PageError
     from jiyi.ocr.engines import engine_named, recogniser_for
     from jiyi.ocr.read import read_page
 

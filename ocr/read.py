@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from jiyi.iiif.pages import PageError, check_page, decode_upright, page_size
+from jiyi.page_images import PageError, check_page, decode_upright, page_size
 from jiyi.model import PageText
 from jiyi.ocr.columns import column_as_row, find_columns
 from jiyi.ocr.geometry import PageFrame, empty_share, ink_of, rotate_grey, runs

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from jiyi.build import open_workspace, run_stage
-from jiyi.iiif import pages
+from jiyi import page_images as pages
 from jiyi.workspace import Workspace
 from jiyi.progress import QUIET
 

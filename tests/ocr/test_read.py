@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from jiyi.iiif.facsimile import find_cjk_font
-from jiyi.iiif.pages import PageError
+from jiyi.page_images import PageError
 from jiyi.ocr.engines import engine_named, recogniser_for
 from jiyi.ocr.read import detect_orientation, read_page
 from jiyi.ocr.specimens import character_error_rate, render_specimen, to_traditional
