@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from jiyi.build import BuildSummary, build, open_workspace
+from jiyi.errors import JiyiError
+from jiyi.iiif.facsimile import find_cjk_font
 from jiyi.model import AccessStatus, Record, read_jsonl
 from jiyi.progress import QUIET
 from jiyi.workspace import Workspace
@@ -22,6 +24,15 @@ def built_demo(tmp_path_factory) -> tuple[Workspace, BuildSummary]:
     shutil.copytree(DEMO_SOURCE, root)
     ws, config = open_workspace(root)
     return ws, build(ws, config, QUIET)
+
+
+@pytest.fixture(scope="session")
+def font() -> Path:
+    """The CJK font facsimile pages are drawn with (Debian's fonts-noto-cjk, which `make test` installs)."""
+    try:
+        return find_cjk_font("")
+    except JiyiError as error:
+        pytest.skip(f"no CJK font on this machine: {error}")
 
 
 @pytest.fixture(scope="session")

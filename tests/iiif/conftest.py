@@ -12,8 +12,6 @@ import pytest
 from PIL import Image
 
 from jiyi.config import Config
-from jiyi.errors import JiyiError
-from jiyi.iiif.facsimile import find_cjk_font
 from jiyi.model import AccessStatus, Record
 from jiyi.progress import QUIET
 from jiyi.workspace import Workspace
@@ -91,12 +89,3 @@ def built(ws: Workspace, config: Config):
     records = make_records(ws)
     result = run(ws, config, records, QUIET, now=BUILT_AT)
     return ws, records, result
-
-
-@pytest.fixture(scope="module")
-def font() -> Path:
-    """The CJK font facsimile pages are drawn with (Debian's fonts-noto-cjk, which `make test` installs)."""
-    try:
-        return find_cjk_font("")
-    except JiyiError as error:
-        pytest.skip(f"no CJK font on this machine: {error}")

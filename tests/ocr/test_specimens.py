@@ -9,21 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jiyi.errors import JiyiError
-from jiyi.iiif.facsimile import find_cjk_font
 from jiyi.ocr.specimens import (LINE_PITCH, MARGIN, NO_LINE_START, PAPER, _font, character_error_rate, degrade,
                                 render_specimen, text_of_demo, to_traditional)
 
 DEMO = Path(__file__).resolve().parents[2] / "jiyi" / "demo" / "sources" / "thematic" / "档案法(2020-06-20).md"
 DARK = 128  # a pixel darker than this is ink
-
-
-@pytest.fixture(scope="module")
-def font() -> Path:
-    try:
-        return find_cjk_font("")
-    except JiyiError as error:
-        pytest.skip(f"no CJK font on this machine: {error}")
 
 
 @pytest.fixture(scope="module")
