@@ -13,6 +13,7 @@ A page is read again only when its image's bytes or the engine change. The recor
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def run(ws: Workspace, config: Config, records, reporter: Reporter) -> StageResu
     """
     problems: list[Problem] = []
     corrections = Path(ws.root / config.transcriptions_dir)
-    if not any(_wants_text(record, corrections) for record in records):
+    corrected_ids = {path.stem for path in corrections.glob("*.txt")}  # listed once, not looked up per record
+    if not any(_wants_text(record, corrected_ids) for record in records):
         _remove_stale(ws.ocr_dir, set())
         return StageResult(STAGE, {"pages read": 0}, problems)
 
@@ -45,13 +47,14 @@ def run(ws: Workspace, config: Config, records, reporter: Reporter) -> StageResu
     pages_read = pages_reused = given = corrected = 0
     with RecordWriter(ws) as out:
         for record in reporter.track(records, STAGE):
-            if _wants_text(record, corrections):
+            if _wants_text(record, corrected_ids):
                 pages, read, reused = reader.pages_of(record, problems)
                 pages_read, pages_reused = pages_read + read, pages_reused + reused
                 if record.images:
                     kept.add(record.id)
                 record.text, record.text_source = text_of_pages(pages), "ocr" if pages else ""
-                correction = _correction(corrections / f"{record.id}.txt", ws, problems)
+                correction = (_correction(corrections / f"{record.id}.txt", ws, problems)
+                              if record.id in corrected_ids else None)
                 if correction is not None:
                     record.text, record.text_source = correction, "corrected"
                     corrected += 1
@@ -75,10 +78,11 @@ def _correction(path: Path, ws: Workspace, problems: list[Problem]) -> str | Non
         return None
 
 
-def _wants_text(record: Record, corrections: Path) -> bool:
+def _wants_text(record: Record, corrected_ids: set[str]) -> bool:
     """A record whose text this stage gives: it has scans of its own and no text from its source, or
-    a curator corrected its transcription. (Harvested pages stay with their publisher: not read.)"""
-    if record.text_source or (corrections / f"{record.id}.txt").is_file():
+    a curator corrected its transcription (its id is in `corrected_ids`). (Harvested pages stay with
+    their publisher: not read.)"""
+    if record.text_source or record.id in corrected_ids:
         return True
     return bool(record.images) and not record.text.strip()
 
@@ -165,13 +169,16 @@ class PageReader:
 
 
 def _cached(layout_file: Path, digest: str, label: str) -> PageText | None:
-    import json
+    page = _read_layout(layout_file)
+    return page if page and page.image_sha1 == digest and page.engine == label else None
 
+
+def _read_layout(layout_file: Path) -> PageText | None:
+    """A page layout this stage wrote, or None when there is none (or it cannot be read)."""
     try:
-        page = from_dict(PageText, json.loads(layout_file.read_text(encoding="utf-8")))
+        return from_dict(PageText, json.loads(layout_file.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    return page if page.image_sha1 == digest and page.engine == label else None
 
 
 def _page_warnings(record: Record, number: int, page: PageText, where: SourceRef) -> list[Problem]:
@@ -198,13 +205,4 @@ def _remove_stale(ocr_dir: Path, kept: set[str]) -> None:
 
 def read_layouts(ws: Workspace, record: Record) -> list[PageText | None]:
     """The page layouts the ocr stage kept for a record, one per page image (None for a page it could not read)."""
-    import json
-
-    found = []
-    for number in range(1, len(record.images) + 1):
-        try:
-            data = json.loads((ws.ocr_dir / record.id / f"p{number:03d}.json").read_text(encoding="utf-8"))
-            found.append(from_dict(PageText, data))
-        except (OSError, ValueError, TypeError):
-            found.append(None)
-    return found
+    return [_read_layout(ws.ocr_dir / record.id / f"p{number:03d}.json") for number in range(1, len(record.images) + 1)]

@@ -193,8 +193,8 @@ def test_a_corrected_transcription_replaces_ocr_on_rebuilds_and_its_names_stay_o
     (Record("c", "t", "s"), False),  # no scans
     (Record("d", "t", "s", text="旧的识别结果", text_source="ocr"), True),  # read before: looked at again
 ])
-def test_only_records_with_scans_and_no_text_of_their_own_want_ocr(record, wanted, tmp_path):
-    assert _wants_text(record, tmp_path) is wanted
+def test_only_records_with_scans_and_no_text_of_their_own_want_ocr(record, wanted):
+    assert _wants_text(record, set()) is wanted
 
 
 def test_a_build_killed_while_reading_scans_loses_nothing_and_the_next_build_equals_an_uninterrupted_one(tmp_path):
