@@ -24,6 +24,9 @@ from pathlib import Path
 from jiyi.iiif.facsimile import page_layout
 from jiyi.iiif.manifests import language_of
 from jiyi.model import Entity, Mention, Record
+from jiyi.ocr import text_of_pages
+from jiyi.ocr.align import offset_map
+from jiyi.ocr.geometry import split_box
 
 # render_pages' defaults, which the iiif stage renders with.
 PAGE_SIZE = (1240, 1754)
@@ -107,9 +110,6 @@ def scan_lines(record: Record, layouts: list) -> list[Line]:
     replaced it, each OCR character is carried to the corrected character it became
     (jiyi.ocr.align), and each line spans the corrected characters its own became.
     """
-    from jiyi.ocr import text_of_pages
-    from jiyi.ocr.align import offset_map
-
     if record.text_source not in ("ocr", "corrected"):
         return []
     pages = [(number, page) for number, page in enumerate(layouts, start=1) if page is not None and page.lines]
@@ -144,30 +144,11 @@ def viewing_direction(layouts: list) -> str | None:
 
 
 def _character_boxes(line) -> list[list[int] | None]:
-    """The box of each character of a TextLine's text, from its words (one per character, or split evenly)."""
-    boxes: list[list[int] | None] = []
-    words = iter(line.words)
-    word, used = next(words, None), 0
-    for char in line.text:
-        if char.isspace() or word is None:
-            boxes.append(None)
-            continue
-        boxes.append(_part_of(word, used))
-        used += 1
-        if used >= len(word.text):
-            word, used = next(words, None), 0
-    return boxes
-
-
-def _part_of(word, index: int) -> list[int]:
-    """The index-th character's share of a word's box, along the word's longer side."""
-    parts = len(word.text)
-    if parts <= 1:
-        return list(word.box)
-    x, y, w, h = word.box
-    if h > w:  # a vertical word
-        return [x, y + h * index // parts, w, max(1, h // parts)]
-    return [x + w * index // parts, y, max(1, w // parts), h]
+    """The box of each character of a TextLine's text (None for a space between words): its words' boxes,
+    a word of several characters (a Latin word, a number) cut evenly along its longer side."""
+    pieces = iter([piece for word in line.words
+                   for piece in split_box(word.box, len(word.text), vertical=word.box[3] > word.box[2])])
+    return [None if char.isspace() else next(pieces, None) for char in line.text]
 
 
 def _line(page: int, field_name: str, start: int, text: str, x: int, y: int, face) -> Line:

@@ -116,12 +116,7 @@ class TesseractEngine:
             for number, (top, bottom) in enumerate(tops):
                 if top - gap / 2 <= middle < bottom + gap / 2:
                     read[number].extend(line.words)
-        results = []
-        for words in read:
-            chars = sum(len(w.text) for w in words)
-            results.append((_join(w.text for w in words), sum(w.confidence * len(w.text) for w in words) / chars
-                            if chars else 0.0))
-        return results
+        return [(_join(w.text for w in words), mean_confidence(words)) for words in read]
 
     def _tsv(self, grey: np.ndarray, layout: str, script: str) -> str:
         """Tesseract's TSV of a page read with page segmentation mode `layout` (6: one block of lines)."""
@@ -180,8 +175,7 @@ def _tsv_lines(tsv: str, vertical: bool, keep_all: bool = False) -> list[TextLin
     for words in by_line.values():
         words = _full_width(words)
         text = _join(w.text for w in words)
-        chars = sum(len(w.text) for w in words)
-        confidence = sum(w.confidence * len(w.text) for w in words) / chars
+        confidence = mean_confidence(words)
         if confidence < MIN_CONFIDENCE and not keep_all:
             continue
         lines.append(TextLine(text, union([w.box for w in words]), round(confidence, 4),
@@ -210,6 +204,12 @@ def _full_width(words: list[TextWord]) -> list[TextWord]:
         position += len(chars)
         changed.append(TextWord("".join(chars), word.box, word.confidence))
     return changed
+
+
+def mean_confidence(words: list[TextWord] | list[TextLine]) -> float:
+    """The confidence of words (or lines) read together, each counting for its characters (0 for none)."""
+    chars = sum(len(w.text) for w in words)
+    return sum(w.confidence * len(w.text) for w in words) / chars if chars else 0.0
 
 
 def _join(words) -> str:

@@ -19,6 +19,7 @@ from PIL import Image
 from jiyi.page_images import PageError, check_page, decode_upright, page_size
 from jiyi.model import PageText
 from jiyi.ocr.columns import column_as_row, find_columns
+from jiyi.ocr.engines import mean_confidence
 from jiyi.ocr.geometry import PageFrame, empty_share, ink_of, rotate_grey, runs
 
 MIN_SIDE = 32  # px: smaller than this holds no readable character
@@ -74,9 +75,7 @@ def read_grey(grey: np.ndarray, engine, recogniser, size: tuple[int, int] | None
             word.box = frame.to_page(word.box)
     page.rotation, page.skew, page.direction = orientation.rotation, round(orientation.skew, 2), orientation.direction
     page.lines = lines
-    characters = [(len(line.text), line.confidence) for line in lines]
-    total = sum(n for n, _ in characters)
-    page.confidence = round(sum(n * c for n, c in characters) / total, 4) if total else 0.0
+    page.confidence = round(mean_confidence(lines), 4)
     return page
 
 
